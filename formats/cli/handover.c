@@ -1,0 +1,241 @@
+/*
+ * handover.c — the offline command-line tool: validate and convert FHIR R4
+ * files with the same library the server uses, so vendors can check their
+ * documents without a server.
+ *
+ *   handover validate [--summary | --format xml|json] FILE...
+ *   handover convert --to xml|json [--compact] FILE
+ *
+ * FILE "-" is standard input; the input format is detected from the content.
+ * Exit status: 0 fine, 1 the input has errors, 2 usage or I/O error.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fhir.h"
+
+static const char usage_main[] =
+    "usage: handover <command> [options] FILE...\n"
+    "\n"
+    "commands:\n"
+    "  validate   check FHIR R4 resources; print an OperationOutcome per file\n"
+    "  convert    convert a FHIR R4 resource between XML and JSON\n"
+    "\n"
+    "FILE - reads standard input. 'handover <command> --help' tells more.\n";
+
+static const char usage_validate[] =
+    "usage: handover validate [--summary | --format xml|json] FILE...\n"
+    "\n"
+    "Reads each FILE (XML or JSON, detected from the content), checks it against\n"
+    "the FHIR R4 definitions and prints an OperationOutcome (JSON by default).\n"
+    "  --summary        one line per issue: FILE:LINE:COL: severity code expression: message\n"
+    "  --format FMT     print the OperationOutcome as xml or json\n"
+    "Exit status: 0 no errors, 1 a file has errors, 2 usage or I/O error.\n";
+
+static const char usage_convert[] =
+    "usage: handover convert --to xml|json [--compact] FILE\n"
+    "\n"
+    "Reads FILE (XML or JSON, detected from the content) and writes it to standard\n"
+    "output in the other format, in FHIR element order. Errors in the input are\n"
+    "printed to standard error and make the exit status 1; nothing is written when\n"
+    "the input cannot be read at all.\n"
+    "  --compact        no indentation\n";
+
+/* Reads a whole file (or stdin for "-") into malloc'd memory, at most `limit`+1 bytes. */
+static char *slurp(const char *path, size_t limit, size_t *len)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "handover: %s: %s\n", path, strerror(errno));
+        return NULL;
+    }
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            if (cap > limit)
+                break; /* the reader will refuse it as too large */
+            char *p = realloc(buf, cap * 2);
+            if (!p) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = p;
+            cap *= 2;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+    }
+    int err = ferror(f);
+    if (f != stdin)
+        fclose(f);
+    if (!buf || err) {
+        fprintf(stderr, "handover: %s: cannot read\n", path);
+        free(buf);
+        return NULL;
+    }
+    *len = n;
+    return buf;
+}
+
+static const char *const severity_name[] = {"fatal", "error", "warning", "information"};
+
+static void print_summary(const char *path, const fhir_outcome *o)
+{
+    for (const fhir_issue *i = o->first; i; i = i->next)
+        printf("%s:%u:%u: %s %s %s: %s\n", path, i->line, i->col, severity_name[i->severity],
+               i->code, i->expression ? i->expression : "-", i->message);
+    if (!o->first)
+        printf("%s: ok\n", path);
+}
+
+static int print_resource(const fhir_node *r, fhir_format f, unsigned flags, FILE *to)
+{
+    fhir_buf out;
+    fhir_buf_init(&out, 0);
+    int rc = fhir_write(r, f, &out, flags);
+    if (rc == 0)
+        fwrite(out.data, 1, out.len, to);
+    fhir_buf_free(&out);
+    return rc;
+}
+
+/* Reads and validates one input; the outcome collects everything. */
+static fhir_node *check(fhir_arena *a, const char *path, fhir_outcome *o, int *io_error)
+{
+    size_t len = 0;
+    char *buf = slurp(path, fhir_default_limits.max_bytes, &len);
+    if (!buf) {
+        *io_error = 1;
+        return NULL;
+    }
+    fhir_node *root = fhir_read(a, buf, len, &fhir_default_limits, o);
+    if (root)
+        fhir_validate(root, o);
+    free(buf);
+    return root;
+}
+
+static int cmd_validate(int argc, char **argv)
+{
+    int summary = 0;
+    fhir_format fmt = FHIR_FORMAT_JSON;
+    int i = 0;
+    for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            fputs(usage_validate, stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--summary") == 0) {
+            summary = 1;
+        } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+            const char *f = argv[++i];
+            fmt = strcmp(f, "xml") == 0 ? FHIR_FORMAT_XML
+                : strcmp(f, "json") == 0 ? FHIR_FORMAT_JSON : FHIR_FORMAT_UNKNOWN;
+            if (fmt == FHIR_FORMAT_UNKNOWN) {
+                fputs(usage_validate, stderr);
+                return 2;
+            }
+        } else {
+            fputs(usage_validate, stderr);
+            return 2;
+        }
+    }
+    if (i == argc) {
+        fputs(usage_validate, stderr);
+        return 2;
+    }
+    int status = 0;
+    for (; i < argc; i++) {
+        fhir_arena *a = fhir_arena_new(0);
+        if (!a)
+            return 2;
+        fhir_outcome o;
+        fhir_outcome_init(&o, a);
+        int io_error = 0;
+        check(a, argv[i], &o, &io_error);
+        if (io_error) {
+            status = 2;
+        } else {
+            if (summary) {
+                print_summary(argv[i], &o);
+            } else {
+                fhir_node *oo = fhir_outcome_to_resource(&o, a);
+                if (!oo || print_resource(oo, fmt, FHIR_WRITE_PRETTY, stdout) != 0)
+                    status = 2;
+            }
+            if (fhir_outcome_has_errors(&o) && status == 0)
+                status = 1;
+        }
+        fhir_arena_free(a);
+    }
+    return status;
+}
+
+static int cmd_convert(int argc, char **argv)
+{
+    fhir_format to = FHIR_FORMAT_UNKNOWN;
+    unsigned flags = FHIR_WRITE_PRETTY;
+    const char *path = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            fputs(usage_convert, stdout);
+            return 0;
+        } else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc) {
+            const char *f = argv[++i];
+            to = strcmp(f, "xml") == 0 ? FHIR_FORMAT_XML
+               : strcmp(f, "json") == 0 ? FHIR_FORMAT_JSON : FHIR_FORMAT_UNKNOWN;
+        } else if (strcmp(argv[i], "--compact") == 0) {
+            flags = 0;
+        } else if (!path && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)) {
+            path = argv[i];
+        } else {
+            fputs(usage_convert, stderr);
+            return 2;
+        }
+    }
+    if (to == FHIR_FORMAT_UNKNOWN || !path) {
+        fputs(usage_convert, stderr);
+        return 2;
+    }
+    fhir_arena *a = fhir_arena_new(0);
+    if (!a)
+        return 2;
+    fhir_outcome o;
+    fhir_outcome_init(&o, a);
+    int io_error = 0;
+    fhir_node *root = check(a, path, &o, &io_error);
+    int status = io_error ? 2 : fhir_outcome_has_errors(&o) ? 1 : 0;
+    if (!io_error) {
+        FILE *saved = stdout;
+        if (o.first) {
+            /* the issues go to stderr so that stdout stays one clean document */
+            for (const fhir_issue *i = o.first; i; i = i->next)
+                fprintf(stderr, "%s:%u:%u: %s %s %s: %s\n", path, i->line, i->col,
+                        severity_name[i->severity], i->code, i->expression ? i->expression : "-",
+                        i->message);
+        }
+        if (root && print_resource(root, to, flags, saved) != 0)
+            status = 2;
+    }
+    fhir_arena_free(a);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        fputs(usage_main, argc < 2 ? stderr : stdout);
+        return argc < 2 ? 2 : 0;
+    }
+    if (strcmp(argv[1], "validate") == 0)
+        return cmd_validate(argc - 2, argv + 2);
+    if (strcmp(argv[1], "convert") == 0)
+        return cmd_convert(argc - 2, argv + 2);
+    fprintf(stderr, "handover: unknown command '%s'\n\n%s", argv[1], usage_main);
+    return 2;
+}
