@@ -603,7 +603,7 @@ static int read_object(reader *r, fhir_node *node, int is_resource)
         return -1;
     if (is_resource) {
         const char *rt;
-        size_t rtlen;
+        size_t rtlen = 0;
         uint16_t type = find_resource_type(r, &rt, &rtlen);
         if (r->fatal)
             return -1;

@@ -1,0 +1,36 @@
+#!/bin/sh
+# Every XML and JSON the handover tool writes must pass the official FHIR R4 XSD
+# (tests/r4/xsd) and JSON schema (tests/r4/fhir.schema.json): the conversions of
+# every valid fixture, and the OperationOutcomes for every invalid one.
+# usage: check_outputs.sh HANDOVER_BINARY SOURCE_DIR
+set -eu
+tool=$1
+top=$2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+n=0
+for f in "$top"/fixtures/fhir/valid/*.xml "$top"/fixtures/fhir/valid/*.json; do
+  base=$(basename "$f")
+  "$tool" convert --to xml "$f" > "$out/$base.out.xml" 2>/dev/null
+  "$tool" convert --to json "$f" > "$out/$base.out.json" 2>/dev/null
+  n=$((n + 1))
+done
+for f in "$top"/fixtures/fhir/invalid/*.xml "$top"/fixtures/fhir/invalid/*.json; do
+  base=$(basename "$f")
+  "$tool" validate --format xml "$f" > "$out/$base.oo.xml" || [ $? -eq 1 ]
+  "$tool" validate --format json "$f" > "$out/$base.oo.json" || [ $? -eq 1 ]
+  n=$((n + 1))
+done
+echo "$n inputs converted"
+xmllint --nonet --noout --schema "$top/tests/r4/xsd/fhir-all.xsd" "$out"/*.xml 2>&1 \
+  | grep -v ' validates$' && { echo "XSD validation failed"; exit 1; }
+echo "all XML outputs pass the R4 XSD"
+py=
+for p in /usr/bin/python3 python3; do
+  if command -v "$p" >/dev/null 2>&1 && "$p" -c 'import jsonschema' 2>/dev/null; then py=$p; break; fi
+done
+if [ -z "$py" ]; then
+  echo "python3 with jsonschema is missing (apt-get install python3-jsonschema)"
+  exit 1
+fi
+"$py" "$top/tests/conformance/json_schema_check.py" "$top/tests/r4/fhir.schema.json" "$out"/*.json
