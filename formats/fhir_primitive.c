@@ -180,8 +180,8 @@ static int boolean_valid(const char *s, size_t len)
 
 /* integer: -?([0]|([1-9][0-9]*)); positiveInt: [1-9][0-9]*;
  * unsignedInt: [0]|([1-9][0-9]*). All within 32-bit signed range (xs:int;
- * FHIR for the other two). `signed_ok`: '-' allowed; `min`: 0 or 1. */
-static int int_valid(const char *s, size_t len, int signed_ok, unsigned min)
+ * FHIR for the other two). `signed_ok`: '-' allowed; `zero_ok`: 0 allowed. */
+static int int_valid(const char *s, size_t len, int signed_ok, int zero_ok)
 {
     size_t i = 0;
     uint64_t v = 0, max = 2147483647u;
@@ -193,7 +193,7 @@ static int int_valid(const char *s, size_t len, int signed_ok, unsigned min)
     if (i >= len)
         return 0;
     if (s[i] == '0')
-        return i + 1 == len && min == 0;
+        return i + 1 == len && zero_ok;
     if (len - i > 10)
         return 0;
     for (; i < len; i++) {
@@ -201,7 +201,7 @@ static int int_valid(const char *s, size_t len, int signed_ok, unsigned min)
             return 0;
         v = v * 10u + (uint64_t)(s[i] - '0');
     }
-    return v <= max && v >= min;
+    return v <= max; /* and v >= 1: it starts with 1-9 */
 }
 
 /* Skips [0-9]* from s[*i]; 1 when at least one digit was there. */
@@ -314,7 +314,7 @@ static int time_zone_valid(const char *s, size_t len)
     size_t n = time_prefix(s, len);
     int h, m;
 
-    if (n == 0 || n == len)
+    if (n == 0)
         return 0;
     s += n;
     len -= n;
@@ -382,8 +382,9 @@ static size_t scheme_len(const char *s, size_t len)
     return i < len && s[i] == ':' ? i + 1 : 0;
 }
 
-/* Checks a[from..to) against URI text bytes: K_PCHAR, "%XX", and ':' when
- * `colon_ok`; '@' is refused when `at_ok` is 0. */
+/* Checks a[from..to) against URI text bytes: K_PCHAR, "%XX", 0xEF when it
+ * does not start U+FFFE/U+FFFF, and ':' when `colon_ok`; '@' is refused
+ * when `at_ok` is 0. */
 static int uri_run_valid(const char *a, size_t from, size_t to, int colon_ok, int at_ok)
 {
     size_t i;
@@ -394,6 +395,8 @@ static int uri_run_valid(const char *a, size_t from, size_t to, int colon_ok, in
         if (IS(c, K_PCHAR) && (c != '@' || at_ok))
             continue;
         if (c == ':' && colon_ok)
+            continue;
+        if ((unsigned char)c == 0xEFu && ctl_allowed(a, i, to))
             continue;
         if (c != '%' || !pct_valid(a, i, to))
             return 0;
@@ -407,14 +410,14 @@ static int uri_run_valid(const char *a, size_t from, size_t to, int colon_ok, in
 static int port_valid(const char *p, size_t n)
 {
     size_t i;
-    uint32_t v = 0;
+    uint64_t v = 0;
 
     if (n == 0)
         return 0;
     for (i = 0; i < n; i++) {
         if (!IS(p[i], K_DIGIT))
             return 0;
-        v = v * 10u + (uint32_t)(p[i] - '0');
+        v = v * 10u + (uint64_t)(p[i] - '0');
         if (v > 2147483647u)
             return 0;
     }
@@ -539,13 +542,10 @@ static int oid_valid(const char *s, size_t len)
         if (s[i] != '.' || i + 1 == len)
             return 0;
         i++;
-        if (s[i] == '0') {
-            i++;
-            if (i < len && s[i] != '.')
-                return 0;
-        } else if (!skip_digits(s, len, &i)) {
+        if (s[i] == '0')
+            i++; /* a '.' or the end must follow: the loop checks */
+        else if (!skip_digits(s, len, &i))
             return 0;
-        }
     }
     return 1;
 }
@@ -627,10 +627,10 @@ int fhir_primitive_valid(fhir_prim kind, const char *s, size_t len)
 {
     switch (kind) {
     case FHIR_PRIM_BOOLEAN:      return boolean_valid(s, len);
-    case FHIR_PRIM_INTEGER:      return int_valid(s, len, 1, 0);
+    case FHIR_PRIM_INTEGER:      return int_valid(s, len, 1, 1);
     case FHIR_PRIM_DECIMAL:      return decimal_valid(s, len);
-    case FHIR_PRIM_POSITIVEINT:  return int_valid(s, len, 0, 1);
-    case FHIR_PRIM_UNSIGNEDINT:  return int_valid(s, len, 0, 0);
+    case FHIR_PRIM_POSITIVEINT:  return int_valid(s, len, 0, 0);
+    case FHIR_PRIM_UNSIGNEDINT:  return int_valid(s, len, 0, 1);
     case FHIR_PRIM_STRING:       return text_valid(s, len);
     case FHIR_PRIM_CODE:         return code_valid(s, len);
     case FHIR_PRIM_ID:           return id_valid(s, len);
