@@ -63,7 +63,7 @@ int fhir_buf_adds(fhir_buf *b, const char *s)
 
 int fhir_buf_addc(fhir_buf *b, char c)
 {
-    if (b->len + 1 < b->cap && !b->failed) { /* fast path */
+    if (b->len + 1 < b->cap && !b->failed && (!b->limit || b->len < b->limit)) { /* fast path */
         b->data[b->len++] = c;
         b->data[b->len] = '\0';
         return 0;

@@ -20,12 +20,6 @@ static inline fhir_node *fhir__node_alloc(fhir_arena *a, const char *name, uint1
     return n;
 }
 
-/* Checks a Narrative.div: well-formed XML, root <div> in the XHTML namespace,
- * and the FHIR narrative rules (txt-1: only basic XHTML elements and
- * attributes, no scripts or event handlers; txt-2: not empty). Returns NULL
- * when fine, else a static message. */
-const char *fhir__xhtml_check(const char *s, size_t len);
-
 /* 1 when the bytes are valid UTF-8 (no overlongs, no surrogates). */
 int fhir__utf8_valid(const unsigned char *s, size_t len);
 

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "fhir_internal.h"
+#include "fhir_xhtml.h"
 
 typedef struct reader {
     const char *p, *end;
@@ -421,7 +422,11 @@ static int read_item(reader *r, fhir_node *parent, const fhir_name_entry *e, int
         if (read_primitive(r, parent, n) != 0)
             return -1;
         if (t->prim == FHIR_PRIM_XHTML && n->value) {
-            const char *why = fhir__xhtml_check(n->value, n->value_len);
+            const char *canon;
+            size_t canon_len;
+            const char *why = fhir__xhtml_normalize(r->a, n->value, n->value_len, &canon, &canon_len);
+            n->value = canon;
+            n->value_len = (uint32_t)canon_len;
             if (why)
                 error_at(r, parent, n->name, n->elem, n->type, "value", n->line, n->col,
                          "narrative: %s", why);
@@ -450,6 +455,10 @@ static int read_pending(reader *r, fhir_node *parent, const fhir_name_entry *e, 
     pd->col = col_of(r, r->p);
     int array = *r->p == '[';
     size_t cap = 0;
+    if (array != (fhir_elems[e->elem].max > 1))
+        error_at(r, parent, e->name, FHIR_NONE, FHIR_NONE, "structure", pd->line, pd->col,
+                 array ? "_%s must be an object: the element does not repeat"
+                       : "_%s must be an array: the element repeats", e->name);
     if (array) {
         if (enter(r) != 0)
             return -1;
@@ -458,7 +467,7 @@ static int read_pending(reader *r, fhir_node *parent, const fhir_name_entry *e, 
         if (r->p < r->end && *r->p == ']') {
             r->p++;
             r->depth--;
-            error_at(r, parent, e->name, e->elem, e->type, "structure", pd->line, pd->col, "%s",
+            error_at(r, parent, e->name, FHIR_NONE, FHIR_NONE, "structure", pd->line, pd->col, "%s",
                      "empty array");
             return 0;
         }
@@ -631,6 +640,7 @@ static int read_object(reader *r, fhir_node *node, int is_resource)
     const fhir_type_def *t = &fhir_types[node->type];
     uint8_t seen[512] = {0}, seen_ext[512] = {0};
     pending *pend = NULL;
+    int seen_resource_type = 0;
     skip_ws(r);
     if (r->p < r->end && *r->p == '}') {
         r->p++;
@@ -657,6 +667,9 @@ static int read_object(reader *r, fhir_node *node, int is_resource)
         int ext = klen > 1 && k[0] == '_';
         const fhir_name_entry *e = esc ? NULL : fhir_name_find(node->type, k + ext, klen - ext);
         if (is_resource && !ext && klen == 12 && memcmp(k, "resourceType", 12) == 0) {
+            if (seen_resource_type++)
+                error_at(r, node, "resourceType", FHIR_NONE, FHIR_NONE, "structure", kline, kcol,
+                         "duplicate property '%s'", "resourceType");
             if (skip_value(r) != 0)
                 return -1;
             goto next;
@@ -664,8 +677,8 @@ static int read_object(reader *r, fhir_node *node, int is_resource)
         if (!e || (ext && fhir_types[e->type].kind != FHIR_KIND_PRIMITIVE)) {
             char shown[80];
             snprintf(shown, sizeof shown, "%.*s", (int)(klen < 64 ? klen : 64), k);
-            error_at(r, node, fhir_arena_strdup(r->a, shown), FHIR_NONE, FHIR_NONE, "structure",
-                     kline, kcol, "unknown property '%s'", shown);
+            error_at(r, node, shown, FHIR_NONE, FHIR_NONE, "structure", kline, kcol,
+                     "unknown property '%s'", shown);
             if (skip_value(r) != 0)
                 return -1;
             goto next;
@@ -698,7 +711,7 @@ static int read_object(reader *r, fhir_node *node, int is_resource)
             skip_ws(r);
             if (r->p < r->end && *r->p == ']') {
                 r->p++;
-                error_at(r, node, e->name, e->elem, e->type, "structure", kline, kcol, "%s",
+                error_at(r, node, e->name, FHIR_NONE, FHIR_NONE, "structure", kline, kcol, "%s",
                          "empty array: leave the property out instead");
             } else {
                 for (;;) {

@@ -98,7 +98,7 @@ int fhir_node_is_primitive(const fhir_node *n)
 
 /* One FHIRPath step for `n`: "name", "name[2]", "value.ofType(string)",
  * "resource.ofType(Patient)". */
-static char *path_step(fhir_arena *a, const fhir_node *n)
+static char *path_step(fhir_arena *a, const fhir_node *n, int last)
 {
     if (!n->parent)
         return fhir_arena_strdup(a, n->name);
@@ -116,7 +116,8 @@ static char *path_step(fhir_arena *a, const fhir_node *n)
     const char *tname = n->type != FHIR_NONE ? fhir_types[n->type].name : "?";
     if (d->flags & FHIR_ELEM_CHOICE)
         return fhir_arena_printf(a, "%s%s.ofType(%s)", d->name, index, tname);
-    if (d->flags & FHIR_ELEM_RESOURCE && n->type != FHIR_NONE && !fhir_types[n->type].abstract)
+    if (d->flags & FHIR_ELEM_RESOURCE && !last && n->type != FHIR_NONE &&
+        !fhir_types[n->type].abstract)
         return fhir_arena_printf(a, "%s%s.ofType(%s)", d->name, index, tname);
     return fhir_arena_printf(a, "%s%s", d->name, index);
 }
@@ -127,7 +128,7 @@ char *fhir_node_path(fhir_arena *a, const fhir_node *n)
     char *steps[MAX_STEPS];
     size_t count = 0, len = 0;
     for (const fhir_node *p = n; p && count < MAX_STEPS; p = p->parent) {
-        steps[count] = path_step(a, p);
+        steps[count] = path_step(a, p, p == n);
         if (!steps[count])
             return NULL;
         len += strlen(steps[count]) + 1;

@@ -312,6 +312,16 @@ static void check_resource(validator *v, const fhir_node *r)
 
 /* ---- the walk ----------------------------------------------------------- */
 
+/* ele-1 counts children other than id: an id alone is not content */
+static int has_children_besides_id(const fhir_node *n)
+{
+    for (const fhir_node *c = n->first; c; c = c->next)
+        if (c->elem == FHIR_NONE || strcmp(fhir_elems[c->elem].name, "id") != 0 ||
+            !(fhir_elems[c->elem].flags & FHIR_ELEM_XMLATTR))
+            return 1;
+    return 0;
+}
+
 static void check_node(validator *v, const fhir_node *n)
 {
     if (n->type == FHIR_NONE || n->type >= fhir_type_count)
@@ -324,10 +334,10 @@ static void check_node(validator *v, const fhir_node *n)
         check_primitive(v, n);
     if (n->elem != FHIR_NONE && fhir_elems[n->elem].binding != FHIR_NONE)
         check_binding(v, n);
-    if (!resource && !n->value && !n->first)
+    if (!resource && !n->value && !has_children_besides_id(n))
         issue(v, n, FHIR_SEV_ERROR, "invariant",
               "ele-1: %s has neither a value nor child elements%s", n->name, "");
-    if (n->first)
+    if (t->kind != FHIR_KIND_PRIMITIVE || n->first)
         check_cardinality(v, n);
     if (resource)
         check_resource(v, n);
@@ -337,10 +347,10 @@ static void check_node(validator *v, const fhir_node *n)
             nested |= c->type == FHIR_T_Extension;
             value |= c->elem != FHIR_NONE && (fhir_elems[c->elem].flags & FHIR_ELEM_CHOICE);
         }
-        if (nested && value)
+        if (nested == value)
             issue(v, n, FHIR_SEV_ERROR, "invariant",
-                  "ext-1: an extension has either a value or nested extensions, not both%s%s", "",
-                  "");
+                  "ext-1: an extension must have either a value or nested extensions, %s%s",
+                  nested ? "not both" : "it has neither", "");
     }
     if (n->type == FHIR_T_string && n->value && n->value[0] == '#' && n->value[1] &&
         strcmp(n->name, "reference") == 0 && n->parent && n->parent->type == FHIR_T_Reference)

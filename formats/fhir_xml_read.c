@@ -14,6 +14,7 @@
  * outcome; the first well-formedness or security problem is fatal.
  */
 #include <string.h>
+#include <strings.h>
 
 #include <libxml/parser.h>
 #include <libxml/parserInternals.h>
@@ -36,6 +37,7 @@ typedef struct frame {
     fhir_node *node;
     uint8_t kind;
     uint8_t text_reported;
+    uint16_t last_elem;  /* definition index of the last child element (attributes aside) */
 } frame;
 
 typedef struct reader {
@@ -46,13 +48,9 @@ typedef struct reader {
     frame *stack;
     unsigned depth, max_depth;
     int fatal;
-    /* the narrative being captured */
-    fhir_buf div;
+    size_t max_bytes;
+    fhir__xhtml div;     /* the narrative being captured */
     fhir_node *div_node;
-    unsigned div_depth;
-    int div_tag_open;  /* "<tag attrs" written, '>' not yet */
-    int div_content;
-    const char *div_problem;
 } reader;
 
 static uint32_t line_of(reader *r)
@@ -79,137 +77,29 @@ static void push(reader *r, fhir_node *n, frame_kind kind)
     f->node = n;
     f->kind = (uint8_t)kind;
     f->text_reported = 0;
+    f->last_elem = 0;
 }
 
-/* ---- narrative capture -------------------------------------------------- */
-
-static void div_escape(reader *r, const xmlChar *s, size_t len, int attr)
-{
-    fhir_buf *b = &r->div;
-    size_t run = 0;
-    for (size_t i = 0; i < len; i++) {
-        const char *rep = NULL;
-        switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = attr ? NULL : "&gt;"; break;
-        case '"': rep = attr ? "&quot;" : NULL; break;
-        case '\n': rep = attr ? "&#10;" : NULL; break;
-        case '\r': rep = "&#13;"; break;
-        case '\t': rep = attr ? "&#9;" : NULL; break;
-        }
-        if (rep) {
-            fhir_buf_add(b, s + run, i - run);
-            fhir_buf_adds(b, rep);
-            run = i + 1;
-        }
-    }
-    fhir_buf_add(b, s + run, len - run);
-}
-
-static void div_close_tag(reader *r)
-{
-    if (r->div_tag_open) {
-        fhir_buf_addc(&r->div, '>');
-        r->div_tag_open = 0;
-    }
-}
-
-static void div_problem(reader *r, const char *why)
-{
-    if (!r->div_problem)
-        r->div_problem = why;
-}
-
-static void div_start(reader *r, const xmlChar *local, const xmlChar *prefix, const xmlChar *uri,
-                      int nns, const xmlChar **ns, int nattr, const xmlChar **attrs)
-{
-    div_close_tag(r);
-    fhir_buf *b = &r->div;
-    fhir_buf_addc(b, '<');
-    if (prefix) {
-        fhir_buf_adds(b, (const char *)prefix);
-        fhir_buf_addc(b, ':');
-    }
-    fhir_buf_adds(b, (const char *)local);
-    int declared = 0;
-    for (int i = 0; i < nns; i++) {
-        const xmlChar *p = ns[2 * i], *u = ns[2 * i + 1];
-        fhir_buf_adds(b, p ? " xmlns:" : " xmlns");
-        if (p)
-            fhir_buf_adds(b, (const char *)p);
-        fhir_buf_adds(b, "=\"");
-        div_escape(r, u, strlen((const char *)u), 1);
-        fhir_buf_addc(b, '"');
-        if ((p == prefix || (p && prefix && strcmp((const char *)p, (const char *)prefix) == 0)))
-            declared = 1;
-    }
-    if (r->div_depth == 0 && !declared && uri) {
-        /* the div's namespace was declared on an ancestor: make the string stand alone */
-        fhir_buf_adds(b, prefix ? " xmlns:" : " xmlns");
-        if (prefix)
-            fhir_buf_adds(b, (const char *)prefix);
-        fhir_buf_adds(b, "=\"");
-        div_escape(r, uri, strlen((const char *)uri), 1);
-        fhir_buf_addc(b, '"');
-    }
-    for (int i = 0; i < nattr; i++) {
-        const xmlChar **at = attrs + 5 * i;
-        fhir_buf_addc(b, ' ');
-        if (at[1]) {
-            fhir_buf_adds(b, (const char *)at[1]);
-            fhir_buf_addc(b, ':');
-        }
-        fhir_buf_adds(b, (const char *)at[0]);
-        fhir_buf_adds(b, "=\"");
-        div_escape(r, at[3], (size_t)(at[4] - at[3]), 1);
-        fhir_buf_addc(b, '"');
-        if (!fhir__xhtml_attr_ok((const char *)at[0]))
-            div_problem(r, "the narrative has an event attribute (txt-1)");
-    }
-    r->div_tag_open = 1;
-    if (!uri || strcmp((const char *)uri, XHTML_NS) != 0)
-        div_problem(r, "narrative elements must be in the XHTML namespace");
-    else if (!fhir__xhtml_element_ok((const char *)local))
-        div_problem(r, "the narrative has an element FHIR does not allow (txt-1)");
-    if (strcmp((const char *)local, "img") == 0)
-        r->div_content = 1;
-    r->div_depth++;
-}
+/* ---- the narrative ------------------------------------------------------ */
 
 static void div_end(reader *r, const xmlChar *local, const xmlChar *prefix)
 {
-    r->div_depth--;
-    if (r->div_tag_open) {
-        fhir_buf_adds(&r->div, "/>");
-        r->div_tag_open = 0;
-    } else {
-        fhir_buf_adds(&r->div, "</");
-        if (prefix) {
-            fhir_buf_adds(&r->div, (const char *)prefix);
-            fhir_buf_addc(&r->div, ':');
-        }
-        fhir_buf_adds(&r->div, (const char *)local);
-        fhir_buf_addc(&r->div, '>');
-    }
-    if (r->div_depth > 0)
+    if (!fhir__xhtml_end(&r->div, local, prefix))
         return;
     fhir_node *n = r->div_node;
-    if (r->div.failed) {
+    const char *why = fhir__xhtml_finish(&r->div);
+    if (r->div.buf.failed) {
         fatal(r, "too-costly", "out of memory reading the narrative");
         return;
     }
-    n->value = fhir_arena_strndup(r->a, r->div.data ? r->div.data : "", r->div.len);
-    n->value_len = (uint32_t)r->div.len;
+    n->value = fhir_arena_strndup(r->a, r->div.buf.data ? r->div.buf.data : "", r->div.buf.len);
+    n->value_len = (uint32_t)r->div.buf.len;
     if (!n->value) {
         fatal(r, "too-costly", "out of memory reading XML");
         return;
     }
-    if (!r->div_problem && !r->div_content)
-        r->div_problem = "the narrative has no content (txt-2)";
-    if (r->div_problem)
-        fhir_outcome_at(r->o, n, FHIR_SEV_ERROR, "value", "narrative: %s", r->div_problem);
-    r->div.len = 0;
+    if (why)
+        fhir_outcome_at(r->o, n, FHIR_SEV_ERROR, "value", "narrative: %s", why);
     r->div_node = NULL;
 }
 
@@ -224,7 +114,7 @@ static void take_attributes(reader *r, fhir_node *n, int nattr, const xmlChar **
         size_t len = (size_t)(at[4] - at[3]);
         if (at[2] == NULL && strcmp(name, "value") == 0 && fhir_node_is_primitive(n) &&
             fhir__prim_of(n->type) != FHIR_PRIM_XHTML) {
-            n->value = fhir_arena_strndup(r->a, (const char *)at[3], len);
+            n->value = fhir__xml_attr_value(r->a, at[3], at[4], &len);
             n->value_len = (uint32_t)len;
             if (len == 0)
                 fhir_outcome_at(r->o, n, FHIR_SEV_ERROR, "value", "%s",
@@ -236,7 +126,7 @@ static void take_attributes(reader *r, fhir_node *n, int nattr, const xmlChar **
             fhir_node *c = fhir__node_alloc(r->a, e->name, e->elem, e->type);
             if (!c)
                 return;
-            c->value = fhir_arena_strndup(r->a, (const char *)at[3], len);
+            c->value = fhir__xml_attr_value(r->a, at[3], at[4], &len);
             c->value_len = (uint32_t)len;
             c->line = n->line;
             c->col = n->col;
@@ -284,7 +174,7 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
         push(r, NULL, FRAME_SKIP);
         return;
     case FRAME_XHTML:
-        div_start(r, local, prefix, uri, nns, ns, nattr, attrs);
+        fhir__xhtml_start(&r->div, local, prefix, uri, nns, ns, nattr, attrs);
         push(r, NULL, FRAME_XHTML);
         return;
     case FRAME_HOLDER: {
@@ -330,20 +220,18 @@ static void on_start(void *ctx, const xmlChar *local, const xmlChar *prefix, con
         return fatal(r, "too-costly", "out of memory reading XML");
     n->line = line_of(r);
     n->col = col_of(r);
-    int out_of_order = parent->last && parent->last->elem > e->elem;
+    int out_of_order = top->last_elem > e->elem;
+    top->last_elem = e->elem;
     fhir_node_add(parent, n);
     if (out_of_order)
         fhir_outcome_at(r->o, n, FHIR_SEV_ERROR, "structure",
                         "element '%s' is out of order (see the definition of %s)", name,
                         fhir_types[parent->type].name);
     if (fhir__prim_of(e->type) == FHIR_PRIM_XHTML) {
+        fhir__xhtml_free(&r->div);
+        fhir__xhtml_begin(&r->div, r->max_bytes);
         r->div_node = n;
-        r->div_depth = 0;
-        r->div_content = 0;
-        r->div_problem = NULL;
-        if (strcmp(name, "div") != 0)
-            div_problem(r, "the narrative must be a <div> element");
-        div_start(r, local, prefix, uri, nns, ns, nattr, attrs);
+        fhir__xhtml_start(&r->div, local, prefix, uri, nns, ns, nattr, attrs);
         push(r, n, FRAME_XHTML);
         return;
     }
@@ -372,11 +260,7 @@ static void on_text(void *ctx, const xmlChar *s, int len)
         return;
     frame *top = &r->stack[r->depth - 1];
     if (top->kind == FRAME_XHTML) {
-        div_close_tag(r);
-        div_escape(r, s, (size_t)len, 0);
-        for (int i = 0; i < len && !r->div_content; i++)
-            if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
-                r->div_content = 1;
+        fhir__xhtml_text(&r->div, s, (size_t)len);
         return;
     }
     if (top->kind == FRAME_SKIP || top->text_reported)
@@ -389,6 +273,31 @@ static void on_text(void *ctx, const xmlChar *s, int len)
             return;
         }
     }
+}
+
+static void on_comment(void *ctx, const xmlChar *s)
+{
+    reader *r = ctx;
+    if (!r->fatal && r->depth > 0 && r->stack[r->depth - 1].kind == FRAME_XHTML)
+        fhir__xhtml_comment(&r->div, s); /* comments elsewhere are not part of FHIR data */
+}
+
+static void on_pi(void *ctx, const xmlChar *target, const xmlChar *data)
+{
+    (void)data;
+    reader *r = ctx;
+    if (!r->fatal && r->depth > 0 && r->stack[r->depth - 1].kind == FRAME_XHTML)
+        fhir_outcome_at(r->o, r->div_node, FHIR_SEV_ERROR, "value",
+                        "narrative: processing instruction '%s' is not allowed", (const char *)target);
+}
+
+/* FHIR XML is always UTF-8: a declaration of another encoding is refused. */
+static void on_document(void *ctx)
+{
+    reader *r = ctx;
+    const char *enc = (const char *)r->ctxt->encoding;
+    if (enc && strcasecmp(enc, "UTF-8") != 0)
+        fatal(r, "structure", "FHIR XML must be UTF-8");
 }
 
 static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *ext, const xmlChar *sys)
@@ -436,7 +345,8 @@ fhir_node *fhir_read_xml(fhir_arena *a, const char *buf, size_t len, const fhir_
         fhir_outcome_add(o, FHIR_SEV_FATAL, "too-costly", NULL, 0, 0, "out of memory");
         return NULL;
     }
-    fhir_buf_init(&r.div, lim->max_bytes);
+    r.max_bytes = lim->max_bytes;
+    fhir__xhtml_begin(&r.div, lim->max_bytes);
     xmlSAXHandler sax;
     memset(&sax, 0, sizeof sax);
     sax.initialized = XML_SAX2_MAGIC;
@@ -444,6 +354,9 @@ fhir_node *fhir_read_xml(fhir_arena *a, const char *buf, size_t len, const fhir_
     sax.endElementNs = on_end;
     sax.characters = on_text;
     sax.cdataBlock = on_text;
+    sax.comment = on_comment;
+    sax.processingInstruction = on_pi;
+    sax.startDocument = on_document;
     sax.internalSubset = on_doctype;
     sax.externalSubset = on_doctype;
     sax.getEntity = on_entity;
@@ -452,7 +365,7 @@ fhir_node *fhir_read_xml(fhir_arena *a, const char *buf, size_t len, const fhir_
     r.ctxt = xmlCreatePushParserCtxt(&sax, &r, NULL, 0, NULL);
     if (!r.ctxt) {
         fhir_outcome_add(o, FHIR_SEV_FATAL, "too-costly", NULL, 0, 0, "out of memory");
-        fhir_buf_free(&r.div);
+        fhir__xhtml_free(&r.div);
         return NULL;
     }
     /* NONET: never fetch; no NOENT/DTDLOAD/DTDATTR: nothing from a DTD is used */
@@ -465,7 +378,7 @@ fhir_node *fhir_read_xml(fhir_arena *a, const char *buf, size_t len, const fhir_
     if (!r.fatal && r.ctxt->wellFormed && !r.root)
         fhir_outcome_add(o, FHIR_SEV_FATAL, "structure", NULL, 0, 0, "no resource in the XML");
     xmlFreeParserCtxt(r.ctxt);
-    fhir_buf_free(&r.div);
+    fhir__xhtml_free(&r.div);
     if (ok && fhir_arena_failed(a)) {
         fhir_outcome_add(o, FHIR_SEV_FATAL, "too-costly", NULL, 0, 0, "out of memory reading XML");
         ok = 0;

@@ -11,8 +11,8 @@ trap 'rm -rf "$out"' EXIT
 n=0
 for f in "$top"/fixtures/fhir/valid/*.xml "$top"/fixtures/fhir/valid/*.json; do
   base=$(basename "$f")
-  "$tool" convert --to xml "$f" > "$out/$base.out.xml" 2>/dev/null
-  "$tool" convert --to json "$f" > "$out/$base.out.json" 2>/dev/null
+  "$tool" convert --to xml "$f" > "$out/$base.out.xml" || { echo "convert failed: $f"; exit 1; }
+  "$tool" convert --to json "$f" > "$out/$base.out.json" || { echo "convert failed: $f"; exit 1; }
   n=$((n + 1))
 done
 for f in "$top"/fixtures/fhir/invalid/*.xml "$top"/fixtures/fhir/invalid/*.json; do
@@ -33,4 +33,5 @@ if [ -z "$py" ]; then
   echo "python3 with jsonschema is missing (apt-get install python3-jsonschema)"
   exit 1
 fi
-"$py" "$top/tests/conformance/json_schema_check.py" "$top/tests/r4/fhir.schema.json" "$out"/*.json
+# the fixtures' checker bridges the schema's one gap (null placeholders in primitive arrays)
+"$py" "$top/fixtures/fhir/tools/check_json.py" "$top/tests/r4/fhir.schema.json" "$out"/*.json
