@@ -32,6 +32,8 @@ static const char usage_validate[] =
     "the FHIR R4 definitions and prints an OperationOutcome (JSON by default).\n"
     "  --summary        one line per issue: FILE:LINE:COL: severity code expression: message\n"
     "  --format FMT     print the OperationOutcome as xml or json\n"
+    "  --max-bytes N    refuse inputs larger than N bytes (default 8388608)\n"
+    "  --max-depth N    refuse element nesting deeper than N (default 100)\n"
     "Exit status: 0 no errors, 1 a file has errors, 2 usage or I/O error.\n";
 
 static const char usage_convert[] =
@@ -41,7 +43,32 @@ static const char usage_convert[] =
     "output in the other format, in FHIR element order. Errors in the input are\n"
     "printed to standard error and make the exit status 1; nothing is written when\n"
     "the input cannot be read at all.\n"
-    "  --compact        no indentation\n";
+    "  --compact        no indentation\n"
+    "  --max-bytes N    refuse inputs larger than N bytes (default 8388608)\n"
+    "  --max-depth N    refuse element nesting deeper than N (default 100)\n";
+
+static fhir_limits limits;
+
+/* Takes --max-bytes/--max-depth N at argv[*i]; 1 when taken, -1 when malformed. */
+static int limit_option(int argc, char **argv, int *i)
+{
+    int bytes = strcmp(argv[*i], "--max-bytes") == 0;
+    if (!bytes && strcmp(argv[*i], "--max-depth") != 0)
+        return 0;
+    if (*i + 1 >= argc)
+        return -1;
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(argv[*i + 1], &end, 10);
+    if (errno || *end || end == argv[*i + 1] || v == 0 || (!bytes && v > 100000))
+        return -1;
+    if (bytes)
+        limits.max_bytes = (size_t)v;
+    else
+        limits.max_depth = (unsigned)v;
+    *i += 1;
+    return 1;
+}
 
 /* Reads a whole file (or stdin for "-") into malloc'd memory, at most `limit`+1 bytes. */
 static char *slurp(const char *path, size_t limit, size_t *len)
@@ -109,12 +136,12 @@ static int print_resource(const fhir_node *r, fhir_format f, unsigned flags, FIL
 static fhir_node *check(fhir_arena *a, const char *path, fhir_outcome *o, int *io_error)
 {
     size_t len = 0;
-    char *buf = slurp(path, fhir_default_limits.max_bytes, &len);
+    char *buf = slurp(path, limits.max_bytes, &len);
     if (!buf) {
         *io_error = 1;
         return NULL;
     }
-    fhir_node *root = fhir_read(a, buf, len, &fhir_default_limits, o);
+    fhir_node *root = fhir_read(a, buf, len, &limits, o);
     if (root)
         fhir_validate(root, o);
     free(buf);
@@ -130,6 +157,14 @@ static int cmd_validate(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0) {
             fputs(usage_validate, stdout);
             return 0;
+        }
+        int taken = limit_option(argc, argv, &i);
+        if (taken < 0) {
+            fputs(usage_validate, stderr);
+            return 2;
+        }
+        if (taken) {
+            continue;
         } else if (strcmp(argv[i], "--summary") == 0) {
             summary = 1;
         } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
@@ -185,6 +220,14 @@ static int cmd_convert(int argc, char **argv)
         if (strcmp(argv[i], "--help") == 0) {
             fputs(usage_convert, stdout);
             return 0;
+        }
+        int taken = limit_option(argc, argv, &i);
+        if (taken < 0) {
+            fputs(usage_convert, stderr);
+            return 2;
+        }
+        if (taken) {
+            continue;
         } else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc) {
             const char *f = argv[++i];
             to = strcmp(f, "xml") == 0 ? FHIR_FORMAT_XML
@@ -228,6 +271,7 @@ static int cmd_convert(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    limits = fhir_default_limits;
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         fputs(usage_main, argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

@@ -6,7 +6,7 @@ profiles-resources.json.gz, valuesets.json.gz) and writes the tables that
 formats/fhir_model.h declares: types, elements (snapshot order), instance
 names, required bindings and their expanded codes.
 
-    python3 formats/gen/fhir_gen.py --definitions /work/shared/fhir-r4/definitions \\
+    python3 formats/gen/fhir_gen.py --definitions ../shared/fhir-r4/definitions \\
                                     --out formats
 
 Standard library only; the output is deterministic (everything sorted, no

@@ -49,6 +49,13 @@ if cmp -s "$tmp/o.json" "$tmp/o2.json"; then echo "ok   convert_round_trip_ident
 "$tool" convert "$valid_xml" > /dev/null 2>&1; check convert_needs_to 2 $?
 "$tool" convert --to xml "$invalid" > /dev/null 2> "$tmp/err"; check convert_invalid_is_1 1 $?
 has convert_issues_on_stderr "$tmp/err" 'error'
+"$tool" validate --summary --max-depth 3 "$valid_xml" > "$tmp/o" 2>&1; check max_depth_refuses 1 $?
+has max_depth_is_too_costly "$tmp/o" 'fatal too-costly'
+"$tool" validate --summary --max-bytes 16 "$valid_json" > "$tmp/o" 2>&1; check max_bytes_refuses 1 $?
+has max_bytes_is_too_costly "$tmp/o" 'fatal too-costly'
+"$tool" validate --max-depth 200 "$valid_xml" > /dev/null 2>&1; check max_depth_raised 0 $?
+"$tool" validate --max-depth abc "$valid_xml" > /dev/null 2>&1; check max_depth_malformed 2 $?
+"$tool" convert --to json --max-bytes 0 "$valid_xml" > /dev/null 2>&1; check max_bytes_zero 2 $?
 printf 'not fhir at all' | "$tool" validate - > /dev/null 2>&1; check validate_garbage 1 $?
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"
