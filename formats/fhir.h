@@ -139,6 +139,8 @@ typedef struct fhir_outcome {
     unsigned dropped;
 } fhir_outcome;
 
+/* "fatal", "error", "warning", "information" */
+const char *fhir_severity_code(fhir_severity sev);
 void fhir_outcome_init(fhir_outcome *o, fhir_arena *a);
 /* Records an issue; `expression` is copied. Never fails (drops on OOM). */
 void fhir_outcome_add(fhir_outcome *o, fhir_severity sev, const char *code,

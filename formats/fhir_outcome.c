@@ -14,6 +14,11 @@
 
 static const char *const severity_code[] = {"fatal", "error", "warning", "information"};
 
+const char *fhir_severity_code(fhir_severity sev)
+{
+    return (unsigned)sev < 4 ? severity_code[sev] : "?";
+}
+
 void fhir_outcome_init(fhir_outcome *o, fhir_arena *a)
 {
     memset(o, 0, sizeof *o);

@@ -110,12 +110,10 @@ static char *slurp(const char *path, size_t limit, size_t *len)
     return buf;
 }
 
-static const char *const severity_name[] = {"fatal", "error", "warning", "information"};
-
 static void print_summary(const char *path, const fhir_outcome *o)
 {
     for (const fhir_issue *i = o->first; i; i = i->next)
-        printf("%s:%u:%u: %s %s %s: %s\n", path, i->line, i->col, severity_name[i->severity],
+        printf("%s:%u:%u: %s %s %s: %s\n", path, i->line, i->col, fhir_severity_code(i->severity),
                i->code, i->expression ? i->expression : "-", i->message);
     if (!o->first)
         printf("%s: ok\n", path);
@@ -259,7 +257,7 @@ static int cmd_convert(int argc, char **argv)
             /* the issues go to stderr so that stdout stays one clean document */
             for (const fhir_issue *i = o.first; i; i = i->next)
                 fprintf(stderr, "%s:%u:%u: %s %s %s: %s\n", path, i->line, i->col,
-                        severity_name[i->severity], i->code, i->expression ? i->expression : "-",
+                        fhir_severity_code(i->severity), i->code, i->expression ? i->expression : "-",
                         i->message);
         }
         if (root && print_resource(root, to, flags, saved) != 0)
