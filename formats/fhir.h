@@ -127,6 +127,8 @@ typedef struct fhir_issue {
     const char *message;     /* English, readable */
     const char *message_nl;  /* Dutch, or NULL */
     const char *expression;  /* FHIRPath, or NULL */
+    const char *rule_system; /* code system of `rule`, or NULL */
+    const char *rule;        /* the identifier of the rule broken ("mgz-2"), or NULL */
     uint32_t line, col;      /* 0 when not known */
     struct fhir_issue *next;
 } fhir_issue;
@@ -150,6 +152,11 @@ void fhir_outcome_add(fhir_outcome *o, fhir_severity sev, const char *code,
 void fhir_outcome_at(fhir_outcome *o, const fhir_node *n, fhir_severity sev,
                      const char *code, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* An issue of a named rule (expression, line and column from the node, which
+ * may be NULL), worded in Dutch and English; the strings are copied. */
+void fhir_outcome_rule(fhir_outcome *o, const fhir_node *n, fhir_severity sev, const char *code,
+                       const char *rule_system, const char *rule, const char *message_nl,
+                       const char *message_en);
 /* 1 when there is a fatal or error issue. */
 int fhir_outcome_has_errors(const fhir_outcome *o);
 /* The OperationOutcome resource for these issues (an "information" issue

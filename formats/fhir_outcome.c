@@ -73,6 +73,22 @@ void fhir_outcome_at(fhir_outcome *o, const fhir_node *n, fhir_severity sev, con
     va_end(ap);
 }
 
+void fhir_outcome_rule(fhir_outcome *o, const fhir_node *n, fhir_severity sev, const char *code,
+                       const char *rule_system, const char *rule, const char *message_nl,
+                       const char *message_en)
+{
+    if (n)
+        fhir_outcome_at(o, n, sev, code, "%s", message_en);
+    else
+        fhir_outcome_add(o, sev, code, NULL, 0, 0, "%s", message_en);
+    fhir_issue *i = o->last;
+    if (!i || strcmp(i->message, message_en) != 0)
+        return; /* dropped */
+    i->rule_system = fhir_arena_strdup(o->arena, rule_system);
+    i->rule = fhir_arena_strdup(o->arena, rule);
+    i->message_nl = fhir_arena_strdup(o->arena, message_nl);
+}
+
 int fhir_outcome_has_errors(const fhir_outcome *o)
 {
     return o->count[FHIR_SEV_FATAL] + o->count[FHIR_SEV_ERROR] > 0;
@@ -91,8 +107,9 @@ static void add_position(fhir_arena *a, fhir_node *issue, const char *url, uint3
 }
 
 static void add_issue_node(fhir_arena *a, fhir_node *root, fhir_severity sev, const char *code,
-                           const char *message, const char *message_nl, const char *expression,
-                           uint32_t line, uint32_t col)
+                           const char *rule_system, const char *rule, const char *message,
+                           const char *message_nl, const char *expression, uint32_t line,
+                           uint32_t col)
 {
     fhir_node *issue = fhir_node_add_named(a, root, "issue", NULL);
     if (!issue)
@@ -104,6 +121,13 @@ static void add_issue_node(fhir_arena *a, fhir_node *root, fhir_severity sev, co
     fhir_node_add_named(a, issue, "severity", severity_code[sev]);
     fhir_node_add_named(a, issue, "code", code);
     fhir_node *details = fhir_node_add_named(a, issue, "details", NULL);
+    if (details && rule) {
+        fhir_node *coding = fhir_node_add_named(a, details, "coding", NULL);
+        if (coding) {
+            fhir_node_add_named(a, coding, "system", rule_system);
+            fhir_node_add_named(a, coding, "code", rule);
+        }
+    }
     fhir_node *text = details ? fhir_node_add_named(a, details, "text", message) : NULL;
     if (text && message_nl) {
         /* the Dutch wording rides on the standard translation extension */
@@ -133,13 +157,13 @@ fhir_node *fhir_outcome_to_resource(const fhir_outcome *o, fhir_arena *a)
     if (!root)
         return NULL;
     for (const fhir_issue *i = o->first; i; i = i->next)
-        add_issue_node(a, root, i->severity, i->code, i->message, i->message_nl, i->expression,
-                       i->line, i->col);
+        add_issue_node(a, root, i->severity, i->code, i->rule_system, i->rule, i->message,
+                       i->message_nl, i->expression, i->line, i->col);
     if (o->dropped)
-        add_issue_node(a, root, FHIR_SEV_WARNING, "too-costly", "further issues were not listed",
+        add_issue_node(a, root, FHIR_SEV_WARNING, "too-costly", NULL, NULL, "further issues were not listed",
                        "verdere meldingen zijn weggelaten", NULL, 0, 0);
     if (!o->first && !o->dropped)
-        add_issue_node(a, root, FHIR_SEV_INFORMATION, "informational", "No issues detected",
+        add_issue_node(a, root, FHIR_SEV_INFORMATION, "informational", NULL, NULL, "No issues detected",
                        "Geen problemen gevonden", NULL, 0, 0);
     return fhir_arena_failed(a) ? NULL : root;
 }

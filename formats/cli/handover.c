@@ -5,6 +5,7 @@
  *
  *   handover validate [--summary | --format xml|json] FILE...
  *   handover convert --to xml|json [--compact] FILE
+ *   handover build [--format xml|json] [--now DATETIME] [--review-days N] FILE
  *
  * FILE "-" is standard input; the input format is detected from the content.
  * Exit status: 0 fine, 1 the input has errors, 2 usage or I/O error.
@@ -15,6 +16,7 @@
 #include <string.h>
 
 #include "fhir.h"
+#include "handover.h"
 
 static const char usage_main[] =
     "usage: handover <command> [options] FILE...\n"
@@ -22,16 +24,21 @@ static const char usage_main[] =
     "commands:\n"
     "  validate   check FHIR R4 resources; print an OperationOutcome per file\n"
     "  convert    convert a FHIR R4 resource between XML and JSON\n"
+    "  build      build the MGZ handover document from a patient's records\n"
     "\n"
     "FILE - reads standard input. 'handover <command> --help' tells more.\n";
 
 static const char usage_validate[] =
-    "usage: handover validate [--summary | --format xml|json] FILE...\n"
+    "usage: handover validate [--summary | --format xml|json] [--profile handover] FILE...\n"
     "\n"
     "Reads each FILE (XML or JSON, detected from the content), checks it against\n"
     "the FHIR R4 definitions and prints an OperationOutcome (JSON by default).\n"
     "  --summary        one line per issue: FILE:LINE:COL: severity code expression: message\n"
     "  --format FMT     print the OperationOutcome as xml or json\n"
+    "  --profile handover  also check the MGZ handover profile and covenant rules: a\n"
+    "                   document Bundle against the profile, any other Bundle as a\n"
+    "                   patient's records\n"
+    "  --now DATETIME   'today' for the rules (default: the current time)\n"
     "  --max-bytes N    refuse inputs larger than N bytes (default 8388608)\n"
     "  --max-depth N    refuse element nesting deeper than N (default 100)\n"
     "Exit status: 0 no errors, 1 a file has errors, 2 usage or I/O error.\n";
@@ -46,6 +53,19 @@ static const char usage_convert[] =
     "  --compact        no indentation\n"
     "  --max-bytes N    refuse inputs larger than N bytes (default 8388608)\n"
     "  --max-depth N    refuse element nesting deeper than N (default 100)\n";
+
+static const char usage_build[] =
+    "usage: handover build [--format xml|json] [--now DATETIME] [--review-days N] FILE\n"
+    "\n"
+    "Reads a patient's records (a transaction or collection Bundle, XML or JSON),\n"
+    "checks them and the covenant rules, and writes the MGZ handover document (a\n"
+    "document Bundle) to standard output, XML by default. When a rule is broken it\n"
+    "writes nothing and prints the OperationOutcome to standard error instead.\n"
+    "  --format FMT     write the document as xml or json\n"
+    "  --now DATETIME   the document's date and 'today' for the rules, e.g.\n"
+    "                   2026-11-23T03:00:00Z (default: the current time)\n"
+    "  --review-days N  a directive reviewed more than N days ago warns (default 365)\n"
+    "Exit status: 0 built, 1 the records are invalid, 2 usage or I/O error.\n";
 
 static fhir_limits limits;
 
@@ -146,9 +166,27 @@ static fhir_node *check(fhir_arena *a, const char *path, fhir_outcome *o, int *i
     return root;
 }
 
+/* A document Bundle against the profile; any other Bundle as records. */
+static void check_profile(fhir_arena *a, const fhir_node *root, const handover_options *opt,
+                          fhir_outcome *o)
+{
+    const char *rt = fhir_node_resource_type(root);
+    const char *type = fhir_node_child_value(root, "type");
+    if (!rt || strcmp(rt, "Bundle") != 0) {
+        fhir_outcome_add(o, FHIR_SEV_ERROR, "not-supported", rt, 0, 0, "%s",
+                         "the handover profile applies to Bundles only");
+        return;
+    }
+    if (type && strcmp(type, "document") == 0)
+        handover_check_document(a, root, opt, o);
+    else
+        handover_check(a, root, opt, o);
+}
+
 static int cmd_validate(int argc, char **argv)
 {
-    int summary = 0;
+    int summary = 0, profile = 0;
+    handover_options opt = {0};
     fhir_format fmt = FHIR_FORMAT_JSON;
     int i = 0;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
@@ -165,6 +203,12 @@ static int cmd_validate(int argc, char **argv)
             continue;
         } else if (strcmp(argv[i], "--summary") == 0) {
             summary = 1;
+        } else if (strcmp(argv[i], "--profile") == 0 && i + 1 < argc &&
+                   strcmp(argv[i + 1], "handover") == 0) {
+            profile = 1;
+            i++;
+        } else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc) {
+            opt.now = argv[++i];
         } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
             const char *f = argv[++i];
             fmt = strcmp(f, "xml") == 0 ? FHIR_FORMAT_XML
@@ -190,7 +234,9 @@ static int cmd_validate(int argc, char **argv)
         fhir_outcome o;
         fhir_outcome_init(&o, a);
         int io_error = 0;
-        check(a, argv[i], &o, &io_error);
+        fhir_node *root = check(a, argv[i], &o, &io_error);
+        if (root && profile && !fhir_outcome_has_errors(&o))
+            check_profile(a, root, &opt, &o);
         if (io_error) {
             status = 2;
         } else {
@@ -267,6 +313,76 @@ static int cmd_convert(int argc, char **argv)
     return status;
 }
 
+static int cmd_build(int argc, char **argv)
+{
+    fhir_format to = FHIR_FORMAT_XML;
+    handover_options opt = {0};
+    const char *path = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            fputs(usage_build, stdout);
+            return 0;
+        }
+        int taken = limit_option(argc, argv, &i);
+        if (taken < 0) {
+            fputs(usage_build, stderr);
+            return 2;
+        }
+        if (taken) {
+            continue;
+        } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
+            const char *f = argv[++i];
+            to = strcmp(f, "xml") == 0 ? FHIR_FORMAT_XML
+               : strcmp(f, "json") == 0 ? FHIR_FORMAT_JSON : FHIR_FORMAT_UNKNOWN;
+        } else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc) {
+            opt.now = argv[++i];
+        } else if (strcmp(argv[i], "--review-days") == 0 && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v <= 0 || v > 100000) {
+                fputs(usage_build, stderr);
+                return 2;
+            }
+            opt.review_days = (unsigned)v;
+        } else if (!path && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)) {
+            path = argv[i];
+        } else {
+            fputs(usage_build, stderr);
+            return 2;
+        }
+    }
+    if (to == FHIR_FORMAT_UNKNOWN || !path) {
+        fputs(usage_build, stderr);
+        return 2;
+    }
+    fhir_arena *a = fhir_arena_new(0);
+    if (!a)
+        return 2;
+    fhir_outcome o;
+    fhir_outcome_init(&o, a);
+    int io_error = 0;
+    fhir_node *records = check(a, path, &o, &io_error);
+    int status = io_error ? 2 : 1;
+    fhir_node *doc = NULL;
+    if (records && !fhir_outcome_has_errors(&o)) {
+        const char *rt = fhir_node_resource_type(records);
+        if (rt && strcmp(rt, "Bundle") == 0)
+            doc = handover_build(a, records, &opt, &o);
+        else
+            fhir_outcome_add(&o, FHIR_SEV_ERROR, "not-supported", rt, 0, 0, "%s",
+                             "the records must be a Bundle (transaction or collection)");
+    }
+    if (doc && print_resource(doc, to, FHIR_WRITE_PRETTY, stdout) == 0) {
+        status = 0;
+    } else if (!io_error) {
+        fhir_node *oo = fhir_outcome_to_resource(&o, a);
+        if (oo)
+            print_resource(oo, to, FHIR_WRITE_PRETTY, stderr);
+    }
+    fhir_arena_free(a);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     limits = fhir_default_limits;
@@ -278,6 +394,8 @@ int main(int argc, char **argv)
         return cmd_validate(argc - 2, argv + 2);
     if (strcmp(argv[1], "convert") == 0)
         return cmd_convert(argc - 2, argv + 2);
+    if (strcmp(argv[1], "build") == 0)
+        return cmd_build(argc - 2, argv + 2);
     fprintf(stderr, "handover: unknown command '%s'\n\n%s", argv[1], usage_main);
     return 2;
 }

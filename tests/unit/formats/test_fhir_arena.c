@@ -7,44 +7,13 @@
  * with fhir_buf_take. Run under ASan/UBSan: several tests only mean something
  * when an out-of-bounds write would be caught.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
+#include "test_support.h"
 
-#include "fhir.h"
-
-/* ---- fixtures ------------------------------------------------------------ */
-
-typedef struct fx {
-    fhir_arena *a;
-    fhir_buf b;
-} fx;
-
-static int fx_setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    f->a = fhir_arena_new(0);
-    fhir_buf_init(&f->b, 0);
-    *state = f;
-    return f->a ? 0 : -1;
-}
-
-static int fx_teardown(void **state)
-{
-    fx *f = *state;
-    fhir_arena_free(f->a);
-    fhir_buf_free(&f->b);
-    free(f);
-    return 0;
-}
+/* ---- fixtures: fx, fx_setup and fx_teardown come from test_support.h ------- */
 
 /* Replaces the fixture's arena with one capped at `limit` bytes. */
 static fhir_arena *capped(fx *f, size_t limit)
@@ -52,6 +21,7 @@ static fhir_arena *capped(fx *f, size_t limit)
     fhir_arena_free(f->a);
     f->a = fhir_arena_new(limit);
     assert_non_null(f->a);
+    fhir_outcome_init(&f->o, f->a); /* the outcome must not point at the old arena */
     return f->a;
 }
 

@@ -13,51 +13,16 @@
  * usage: test_fhir_fixtures FIXTURE_DIR
  */
 #include <dirent.h>
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
 #include <libxml/c14n.h>
 #include <libxml/parser.h>
 
-#include "fhir.h"
+#include "test_support.h"
 
 static const char *fixture_dir;
-
-static char *slurp(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    if (buf) {
-        buf[n] = '\0';
-        *len = (size_t)n;
-    }
-    return buf;
-}
-
-static const char *const sev_name[] = {"fatal", "error", "warning", "information"};
-
-static void print_issues(const fhir_outcome *o)
-{
-    for (const fhir_issue *i = o->first; i; i = i->next)
-        print_message("  %u:%u %s %s %s: %s\n", i->line, i->col, sev_name[i->severity], i->code,
-                      i->expression ? i->expression : "-", i->message);
-}
 
 /* Reads text and writes it in `f`; the caller frees the result. */
 static char *convert(fhir_arena *a, const char *in, size_t len, fhir_format f, int *errors)
@@ -68,7 +33,7 @@ static char *convert(fhir_arena *a, const char *in, size_t len, fhir_format f, i
     if (root)
         fhir_validate(root, &o);
     if (fhir_outcome_has_errors(&o)) {
-        print_issues(&o);
+        dump_issues(&o);
         (*errors)++;
     }
     if (!root)
@@ -149,7 +114,7 @@ static void test_valid(void **state)
 
 static int issue_matches(const fhir_issue *i, const char *sev, const char *code, const char *expr)
 {
-    if (strcmp(sev_name[i->severity], sev) != 0 || strcmp(i->code, code) != 0)
+    if (strcmp(fhir_severity_code(i->severity), sev) != 0 || strcmp(i->code, code) != 0)
         return 0;
     if (strcmp(expr, "-") == 0)
         return i->expression == NULL;
@@ -191,7 +156,7 @@ static void test_invalid(void **state)
     }
     if (missing) {
         print_message("reported:\n");
-        print_issues(&o);
+        dump_issues(&o);
     }
     assert_true(expected > 0);
     assert_int_equal(missing, 0);

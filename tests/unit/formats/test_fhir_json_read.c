@@ -11,115 +11,23 @@
  * types, nulls, empties); NULL plus a fatal issue when no tree can be made
  * (syntax, encoding, limits, no or unknown resourceType).
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "fhir.h"
 #include "fhir_model_gen.h"
+#include "test_support.h"
 
 /* ---- fixtures and helpers ------------------------------------------------ */
 
-typedef struct fx {
-    fhir_arena *a;
-    fhir_outcome o;
-} fx;
-
-static int fx_setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    f->a = fhir_arena_new(0);
-    fhir_outcome_init(&f->o, f->a);
-    *state = f;
-    return f->a ? 0 : -1;
-}
-
-static int fx_teardown(void **state)
-{
-    fx *f = *state;
-    fhir_arena_free(f->a);
-    free(f);
-    return 0;
-}
-
-static const char *const sev_name[] = {"fatal", "error", "warning", "information"};
-
-static void dump_issues(const fhir_outcome *o)
-{
-    for (const fhir_issue *i = o->first; i; i = i->next)
-        print_message("    issue: %s %s at %s (%u:%u): %s\n", sev_name[i->severity], i->code,
-                      i->expression ? i->expression : "-", i->line, i->col, i->message);
-}
-
-static unsigned issue_total(const fhir_outcome *o)
-{
-    return o->count[0] + o->count[1] + o->count[2] + o->count[3];
-}
-
-/* The first issue with this severity and code (and expression, unless NULL). */
-static const fhir_issue *find_issue(const fhir_outcome *o, fhir_severity sev, const char *code,
-                                    const char *expr)
-{
-    for (const fhir_issue *i = o->first; i; i = i->next)
-        if (i->severity == sev && strcmp(i->code, code) == 0 &&
-            (!expr || (i->expression && strcmp(i->expression, expr) == 0)))
-            return i;
-    return NULL;
-}
-
-static const fhir_issue *expect_issue(const fhir_outcome *o, fhir_severity sev, const char *code,
-                                      const char *expr)
-{
-    const fhir_issue *i = find_issue(o, sev, code, expr);
-    if (!i) {
-        dump_issues(o);
-        fail_msg("expected an issue: %s '%s' issue at %s", sev_name[sev], code, expr ? expr : "(any)");
-    }
-    return i;
-}
-
-static void expect_no_issues(const fhir_outcome *o)
-{
-    if (issue_total(o) != 0) {
-        dump_issues(o);
-        fail_msg("expected no issues, got %u", issue_total(o));
-    }
-}
-
-/* Single quotes to double quotes, in the arena. */
-static char *json(fx *f, const char *s)
-{
-    char *p = fhir_arena_strdup(f->a, s);
-    assert_non_null(p);
-    for (char *c = p; *c; c++)
-        if (*c == '\'')
-            *c = '"';
-    return p;
-}
-
-static fhir_node *read_q(fx *f, const char *quoted)
-{
-    char *s = json(f, quoted);
-    return fhir_read_json(f->a, s, strlen(s), NULL, &f->o);
-}
+/* fx, fx_setup/fx_teardown, the issue checks, json() and read_q() come from
+ * test_support.h. */
 
 /* Reads a document that must fail: NULL and a fatal issue with this code. */
 static void expect_fatal(fx *f, const char *buf, size_t len, const char *code)
 {
-    fhir_node *root = fhir_read_json(f->a, buf, len, NULL, &f->o);
-    if (root || !find_issue(&f->o, FHIR_SEV_FATAL, code, NULL)) {
-        dump_issues(&f->o);
-        print_message("    document: %.*s\n", (int)len, buf);
-        fail_msg("expected NULL and a fatal '%s' issue, got root=%p", code, (void *)root);
-    }
+    expect_read_fatal(f, fhir_read_json, buf, len, code);
 }
 
 static void expect_fatal_q(fx *f, const char *quoted, const char *code)
@@ -142,15 +50,6 @@ static fhir_node *expect_one_error_q(fx *f, const char *quoted, const char *code
         fail_msg("expected exactly one issue, got %u", issue_total(&f->o));
     }
     return root;
-}
-
-static int count_children(const fhir_node *n, const char *name)
-{
-    int k = 0;
-    for (const fhir_node *c = n->first; c; c = c->next)
-        if (strcmp(c->name, name) == 0)
-            k++;
-    return k;
 }
 
 /* ---- well-formed documents ----------------------------------------------- */
@@ -953,41 +852,15 @@ static void test_fhir_json_read__refuses_input_over_max_bytes(void **state)
 
 /* ---- out of memory ------------------------------------------------------------ */
 
-/* Reads `quoted` with the document arena failing at allocation n = 1, 2, ...
- * (issues go to their own arena so the too-costly issue can be seen). Each
- * run must end in a tree with no allocation failure, or in NULL with a fatal
- * too-costly issue; the loop ends at the first run that does not fail. */
+/* Reads `quoted` (as JSON, see json()) with the document arena failing at
+ * allocation n = 1, 2, ...: see expect_read_survives_failing_allocations. */
 static void read_failing_at_every_allocation(const char *quoted)
 {
     fhir_arena *scratch = fhir_arena_new(0);
-    char *doc = fhir_arena_strdup(scratch, quoted);
-    for (char *c = doc; *c; c++)
-        if (*c == '\'')
-            *c = '"';
-    size_t len = strlen(doc);
-    for (unsigned long n = 1;; n++) {
-        fhir_arena *a = fhir_arena_new(0), *oa = fhir_arena_new(0);
-        fhir_outcome o;
-        fhir_outcome_init(&o, oa);
-        fhir_arena_fail_after(a, n);
-        fhir_node *root = fhir_read_json(a, doc, len, NULL, &o);
-        int failed = fhir_arena_failed(a);
-        int too_costly = find_issue(&o, FHIR_SEV_FATAL, "too-costly", NULL) != NULL;
-        fhir_arena_free(a);
-        fhir_arena_free(oa);
-        if (failed && (root || !too_costly)) {
-            fhir_arena_free(scratch);
-            fail_msg("allocation %lu failed: root=%p, fatal too-costly issue=%d", n, (void *)root,
-                     too_costly);
-        }
-        if (!failed) {
-            fhir_arena_free(scratch);
-            assert_non_null(root);
-            assert_true(n > 5);
-            return;
-        }
-        assert_true(n < 100000);
-    }
+    assert_non_null(scratch);
+    char *doc = dequote_json(scratch, quoted);
+    expect_read_survives_failing_allocations(fhir_read_json, doc, strlen(doc));
+    fhir_arena_free(scratch);
 }
 
 static void test_fhir_json_read__survives_allocation_failure_in_valid_document(void **state)

@@ -9,18 +9,13 @@
  * FHIRPath expression. The last tests make allocation N fail for every N
  * while reading and validating.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "fhir.h"
 #include "fhir_model_gen.h"
+#include "test_support.h"
 
 #define NS "xmlns='http://hl7.org/fhir'"
 #define DIV "<div xmlns=\\'http://www.w3.org/1999/xhtml\\'>x</div>"
@@ -28,76 +23,9 @@
 
 /* ---- fixtures and helpers ------------------------------------------------ */
 
-typedef struct fx {
-    fhir_arena *a;
-    fhir_outcome o;
-    fhir_buf out;
-    unsigned errors; /* what fhir_validate returned */
-} fx;
-
-static int fx_setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    f->a = fhir_arena_new(0);
-    fhir_outcome_init(&f->o, f->a);
-    fhir_buf_init(&f->out, 0);
-    *state = f;
-    return f->a ? 0 : -1;
-}
-
-static int fx_teardown(void **state)
-{
-    fx *f = *state;
-    fhir_buf_free(&f->out);
-    fhir_arena_free(f->a);
-    free(f);
-    return 0;
-}
-
-static const char *const sev_name[] = {"fatal", "error", "warning", "information"};
-
-static void dump_issues(const fhir_outcome *o)
-{
-    for (const fhir_issue *i = o->first; i; i = i->next)
-        print_message("    issue: %s %s at %s (%u:%u): %s\n", sev_name[i->severity], i->code,
-                      i->expression ? i->expression : "-", i->line, i->col, i->message);
-}
-
-/* An issue with this severity and code whose message starts with `rule`
- * (NULL: any) and whose expression is `expr` (NULL: any). */
-static const fhir_issue *find_issue(const fhir_outcome *o, fhir_severity sev, const char *code,
-                                    const char *rule, const char *expr)
-{
-    for (const fhir_issue *i = o->first; i; i = i->next)
-        if (i->severity == sev && strcmp(i->code, code) == 0 &&
-            (!rule || strncmp(i->message, rule, strlen(rule)) == 0) &&
-            (!expr || (i->expression && strcmp(i->expression, expr) == 0)))
-            return i;
-    return NULL;
-}
-
-static const fhir_issue *expect_issue(const fhir_outcome *o, fhir_severity sev, const char *code,
-                                      const char *rule, const char *expr)
-{
-    const fhir_issue *i = find_issue(o, sev, code, rule, expr);
-    if (!i) {
-        dump_issues(o);
-        fail_msg("expected an issue: %s '%s' %s at %s", sev_name[sev], code, rule ? rule : "",
-                 expr ? expr : "(any)");
-    }
-    return i;
-}
-
-static void expect_no_issue(const fhir_outcome *o, fhir_severity sev, const char *code,
-                            const char *rule)
-{
-    if (find_issue(o, sev, code, rule, NULL)) {
-        dump_issues(o);
-        fail_msg("unexpected issue: %s '%s' %s", sev_name[sev], code, rule ? rule : "");
-    }
-}
+/* fx (with f->errors, what fhir_validate returned), fx_setup/fx_teardown,
+ * the issue checks (expect_rule_issue: the message starts with the rule id)
+ * and json() come from test_support.h. */
 
 static void expect_no_errors(const fx *f)
 {
@@ -105,16 +33,6 @@ static void expect_no_errors(const fx *f)
         dump_issues(&f->o);
         fail_msg("expected no errors, validate returned %u", f->errors);
     }
-}
-
-static char *json(fhir_arena *a, const char *s)
-{
-    char *p = fhir_arena_strdup(a, s);
-    assert_non_null(p);
-    for (char *c = p; *c; c++)
-        if (*c == '\'')
-            *c = '"';
-    return p;
 }
 
 /* Validates a tree the reader gave without any issue; checks that the
@@ -133,8 +51,7 @@ static fhir_node *validate(fx *f, fhir_node *root)
 
 static fhir_node *check_json(fx *f, const char *quoted)
 {
-    char *s = json(f->a, quoted);
-    return validate(f, fhir_read_json(f->a, s, strlen(s), NULL, &f->o));
+    return validate(f, read_q(f, quoted));
 }
 
 static fhir_node *check_xml(fx *f, const char *s)
@@ -148,7 +65,7 @@ static void test_fhir_validate__reports_missing_required_element(void **state)
 {
     fx *f = *state;
     check_json(f, "{'resourceType':'Bundle','id':'b1'}");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "required", NULL, "Bundle");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "required", NULL, "Bundle");
     assert_int_equal(f->errors, 1);
 }
 
@@ -156,21 +73,21 @@ static void test_fhir_validate__reports_missing_required_element_of_empty_resour
 {
     fx *f = *state;
     check_json(f, "{'resourceType':'Bundle'}");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "required", NULL, "Bundle");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "required", NULL, "Bundle");
 }
 
 static void test_fhir_validate__reports_missing_required_element_in_datatype(void **state)
 {
     fx *f = *state;
     check_json(f, "{'resourceType':'Patient'," TEXT ",'extension':[{'valueString':'x'}]}");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "required", NULL, "Patient.extension[0]");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "required", NULL, "Patient.extension[0]");
 }
 
 static void test_fhir_validate__reports_too_many_of_single_element(void **state)
 {
     fx *f = *state;
     check_xml(f, "<Patient " NS "><gender value='male'/><gender value='female'/></Patient>");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "structure", NULL, "Patient.gender");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "structure", NULL, "Patient.gender");
     assert_int_equal(f->errors, 1);
 }
 
@@ -179,7 +96,7 @@ static void test_fhir_validate__reports_two_values_of_one_choice(void **state)
     fx *f = *state;
     check_xml(f, "<Patient " NS "><deceasedBoolean value='true'/>"
                  "<deceasedDateTime value='2020-01-01'/></Patient>");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "structure", NULL, NULL);
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "structure", NULL, NULL);
 }
 
 static void test_fhir_validate__accepts_repeats_of_repeating_element(void **state)
@@ -196,7 +113,7 @@ static void test_fhir_validate__reports_bad_date(void **state)
 {
     fx *f = *state;
     check_json(f, "{'resourceType':'Patient','birthDate':'1970-13-01'}");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "value", NULL, "Patient.birthDate");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "value", NULL, "Patient.birthDate");
     assert_int_equal(f->errors, 1);
 }
 
@@ -204,21 +121,21 @@ static void test_fhir_validate__reports_bad_date_read_from_xml(void **state)
 {
     fx *f = *state;
     check_xml(f, "<Patient " NS "><birthDate value='2023-02-29'/></Patient>");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "value", NULL, "Patient.birthDate");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "value", NULL, "Patient.birthDate");
 }
 
 static void test_fhir_validate__reports_bad_boolean_read_from_xml(void **state)
 {
     fx *f = *state;
     check_xml(f, "<Patient " NS "><active value='yes'/></Patient>");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "value", NULL, "Patient.active");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "value", NULL, "Patient.active");
 }
 
 static void test_fhir_validate__reports_code_outside_required_binding(void **state)
 {
     fx *f = *state;
     check_json(f, "{'resourceType':'Patient','gender':'mal'}");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "code-invalid", NULL, "Patient.gender");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "code-invalid", NULL, "Patient.gender");
     assert_int_equal(f->errors, 1);
 }
 
@@ -238,7 +155,7 @@ static void test_fhir_validate__reports_coding_with_bound_system_and_unknown_cod
     fx *f = *state;
     check_json(f, CONDITION("{'system':'http://terminology.hl7.org/CodeSystem/condition-clinical',"
                             "'code':'bogus'}"));
-    expect_issue(&f->o, FHIR_SEV_ERROR, "code-invalid", NULL,
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "code-invalid", NULL,
                  "Condition.clinicalStatus.coding[0].code");
     assert_int_equal(f->errors, 1);
 }
@@ -265,7 +182,7 @@ static void test_fhir_validate__checks_second_coding_with_bound_system(void **st
     check_json(f, CONDITION("{'system':'http://snomed.info/sct','code':'55561003'},"
                             "{'system':'http://terminology.hl7.org/CodeSystem/condition-clinical',"
                             "'code':'bogus'}"));
-    expect_issue(&f->o, FHIR_SEV_ERROR, "code-invalid", NULL,
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "code-invalid", NULL,
                  "Condition.clinicalStatus.coding[1].code");
 }
 
@@ -275,14 +192,14 @@ static void test_fhir_validate__reports_empty_primitive_ele_1(void **state)
 {
     fx *f = *state;
     check_xml(f, "<Patient " NS "><gender/></Patient>");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "ele-1", "Patient.gender");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "ele-1", "Patient.gender");
 }
 
 static void test_fhir_validate__reports_empty_complex_element_ele_1(void **state)
 {
     fx *f = *state;
     check_xml(f, "<Patient " NS "><maritalStatus/></Patient>");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "ele-1", "Patient.maritalStatus");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "ele-1", "Patient.maritalStatus");
 }
 
 static void test_fhir_validate__reports_element_with_only_id_ele_1(void **state)
@@ -290,7 +207,7 @@ static void test_fhir_validate__reports_element_with_only_id_ele_1(void **state)
     fx *f = *state;
     /* ele-1: hasValue() or (children().count() > id.count()) */
     check_xml(f, "<Patient " NS "><gender id='g1'/></Patient>");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "ele-1", "Patient.gender");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "ele-1", "Patient.gender");
 }
 
 static void test_fhir_validate__reports_extension_with_value_and_extensions_ext_1(void **state)
@@ -298,7 +215,7 @@ static void test_fhir_validate__reports_extension_with_value_and_extensions_ext_
     fx *f = *state;
     check_json(f, "{'resourceType':'Patient'," TEXT ",'extension':[{'extension':[{'url':'a',"
                   "'valueString':'x'}],'url':'http://example.org/e','valueString':'y'}]}");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "ext-1", "Patient.extension[0]");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "ext-1", "Patient.extension[0]");
     assert_int_equal(f->errors, 1);
 }
 
@@ -307,7 +224,7 @@ static void test_fhir_validate__reports_extension_with_neither_value_nor_extensi
     fx *f = *state;
     /* ext-1: extension.exists() != value.exists() -- false for neither */
     check_json(f, "{'resourceType':'Patient'," TEXT ",'extension':[{'url':'http://example.org/e'}]}");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "ext-1", "Patient.extension[0]");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "ext-1", "Patient.extension[0]");
 }
 
 static void test_fhir_validate__accepts_nested_extensions(void **state)
@@ -322,7 +239,7 @@ static void test_fhir_validate__reports_unresolved_local_reference_ref_1(void **
 {
     fx *f = *state;
     check_json(f, "{'resourceType':'Patient'," TEXT ",'generalPractitioner':[{'reference':'#missing'}]}");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "ref-1",
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "ref-1",
                  "Patient.generalPractitioner[0].reference");
     assert_int_equal(f->errors, 1);
 }
@@ -358,7 +275,7 @@ static void test_fhir_validate__reports_contained_with_contained_dom_2(void **st
     fx *f = *state;
     check_json(f, CONTAINING("{'resourceType':'Practitioner','id':'pr1','contained':"
                              "[{'resourceType':'Organization','id':'o1'}]}"));
-    const fhir_issue *i = expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "dom-2", NULL);
+    const fhir_issue *i = expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "dom-2", NULL);
     assert_non_null(i->expression);
     assert_true(strncmp(i->expression, "Patient.contained[0]", 20) == 0);
 }
@@ -368,7 +285,7 @@ static void test_fhir_validate__reports_unreferenced_contained_dom_3(void **stat
     fx *f = *state;
     check_json(f, "{'resourceType':'Patient'," TEXT ",'contained':[{'resourceType':'Practitioner',"
                   "'id':'pr1'}]}");
-    const fhir_issue *i = expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "dom-3", NULL);
+    const fhir_issue *i = expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "dom-3", NULL);
     assert_non_null(i->expression);
     assert_true(strncmp(i->expression, "Patient.contained[0]", 20) == 0);
     assert_int_equal(f->errors, 1);
@@ -378,7 +295,7 @@ static void test_fhir_validate__reports_contained_with_version_id_dom_4(void **s
 {
     fx *f = *state;
     check_json(f, CONTAINING("{'resourceType':'Practitioner','id':'pr1','meta':{'versionId':'2'}}"));
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "dom-4", NULL);
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "dom-4", NULL);
     assert_int_equal(f->errors, 1);
 }
 
@@ -387,7 +304,7 @@ static void test_fhir_validate__reports_contained_with_last_updated_dom_4(void *
     fx *f = *state;
     check_json(f, CONTAINING("{'resourceType':'Practitioner','id':'pr1',"
                              "'meta':{'lastUpdated':'2024-01-01T00:00:00Z'}}"));
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "dom-4", NULL);
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "dom-4", NULL);
 }
 
 static void test_fhir_validate__reports_contained_with_security_label_dom_5(void **state)
@@ -396,7 +313,7 @@ static void test_fhir_validate__reports_contained_with_security_label_dom_5(void
     check_json(f, CONTAINING("{'resourceType':'Practitioner','id':'pr1','meta':{'security':"
                              "[{'system':'http://terminology.hl7.org/CodeSystem/v3-Confidentiality',"
                              "'code':'R'}]}}"));
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "dom-5", NULL);
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "dom-5", NULL);
     assert_int_equal(f->errors, 1);
 }
 
@@ -404,7 +321,7 @@ static void test_fhir_validate__warns_about_missing_narrative_dom_6(void **state
 {
     fx *f = *state;
     check_json(f, "{'resourceType':'Patient','active':true}");
-    expect_issue(&f->o, FHIR_SEV_WARNING, "invariant", "dom-6", "Patient");
+    expect_rule_issue(&f->o, FHIR_SEV_WARNING, "invariant", "dom-6", "Patient");
     assert_int_equal(f->errors, 0); /* a warning is not an error */
     assert_false(fhir_outcome_has_errors(&f->o));
 }
@@ -464,7 +381,7 @@ static void test_fhir_validate__reports_document_without_identifier_bdl_9(void *
     check_json(f, DOCUMENT(",'timestamp':'2024-03-01T10:00:00+01:00'",
                            ENTRY("1", COMPOSITION) "," ENTRY("2", PATIENT_RES) ","
                            ENTRY("3", PRACTITIONER_RES)));
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-9", "Bundle");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-9", "Bundle");
     assert_int_equal(f->errors, 1);
 }
 
@@ -474,7 +391,7 @@ static void test_fhir_validate__reports_document_identifier_without_system_bdl_9
     check_json(f, DOCUMENT(",'identifier':{'value':'x'},'timestamp':'2024-03-01T10:00:00+01:00'",
                            ENTRY("1", COMPOSITION) "," ENTRY("2", PATIENT_RES) ","
                            ENTRY("3", PRACTITIONER_RES)));
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-9", "Bundle");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-9", "Bundle");
 }
 
 static void test_fhir_validate__reports_document_without_timestamp_bdl_10(void **state)
@@ -483,7 +400,7 @@ static void test_fhir_validate__reports_document_without_timestamp_bdl_10(void *
     check_json(f, DOCUMENT(",'identifier':{'system':'urn:ietf:rfc:3986','value':'" UUID("9") "'}",
                            ENTRY("1", COMPOSITION) "," ENTRY("2", PATIENT_RES) ","
                            ENTRY("3", PRACTITIONER_RES)));
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-10", "Bundle");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-10", "Bundle");
     assert_int_equal(f->errors, 1);
 }
 
@@ -492,7 +409,7 @@ static void test_fhir_validate__reports_document_not_starting_with_composition_b
     fx *f = *state;
     check_json(f, DOCUMENT(DOC_HEAD, ENTRY("2", PATIENT_RES) "," ENTRY("1", COMPOSITION) ","
                                      ENTRY("3", PRACTITIONER_RES)));
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-11", "Bundle");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-11", "Bundle");
     assert_int_equal(f->errors, 1);
 }
 
@@ -500,7 +417,7 @@ static void test_fhir_validate__reports_empty_document_bdl_11(void **state)
 {
     fx *f = *state;
     check_json(f, "{'resourceType':'Bundle'" DOC_HEAD ",'type':'document'}");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-11", "Bundle");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-11", "Bundle");
 }
 
 static void test_fhir_validate__reports_duplicate_full_url_bdl_7(void **state)
@@ -508,7 +425,7 @@ static void test_fhir_validate__reports_duplicate_full_url_bdl_7(void **state)
     fx *f = *state;
     check_json(f, "{'resourceType':'Bundle','type':'collection','entry':["
                   ENTRY("1", PRACTITIONER_RES) "," ENTRY("1", PATIENT_RES) "]}");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-7", "Bundle.entry[1]");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-7", "Bundle.entry[1]");
     assert_int_equal(f->errors, 1);
 }
 
@@ -530,7 +447,7 @@ static void test_fhir_validate__reports_transaction_entry_without_request_bdl_3(
                   ENTRY("2", PATIENT_RES) ","
                   "{'fullUrl':'" UUID("3") "','resource':" PRACTITIONER_RES ","
                   "'request':{'method':'POST','url':'Practitioner'}}]}");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-3", "Bundle.entry[0]");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-3", "Bundle.entry[0]");
     assert_int_equal(f->errors, 1);
 }
 
@@ -540,7 +457,7 @@ static void test_fhir_validate__reports_request_outside_batch_or_transaction_bdl
     check_json(f, "{'resourceType':'Bundle','type':'collection','entry':["
                   "{'fullUrl':'" UUID("3") "','resource':" PRACTITIONER_RES ","
                   "'request':{'method':'POST','url':'Practitioner'}}]}");
-    expect_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-3", "Bundle.entry[0]");
+    expect_rule_issue(&f->o, FHIR_SEV_ERROR, "invariant", "bdl-3", "Bundle.entry[0]");
 }
 
 /* ---- OperationOutcome --------------------------------------------------------------- */
@@ -694,20 +611,20 @@ static void read_and_validate_failing_at_every_allocation(const char *doc, int x
 static void test_fhir_validate__survives_allocation_failure_reading_json(void **state)
 {
     fx *f = *state;
-    read_and_validate_failing_at_every_allocation(json(f->a, VALID_DOCUMENT), 0, 0);
+    read_and_validate_failing_at_every_allocation(json(f, VALID_DOCUMENT), 0, 0);
 }
 
 static void test_fhir_validate__survives_allocation_failure_with_shared_arena(void **state)
 {
     fx *f = *state;
-    read_and_validate_failing_at_every_allocation(json(f->a, MID_SIZE_WITH_ISSUES), 0, 1);
+    read_and_validate_failing_at_every_allocation(json(f, MID_SIZE_WITH_ISSUES), 0, 1);
 }
 
 static void test_fhir_validate__survives_allocation_failure_reading_xml(void **state)
 {
     fx *f = *state;
     /* the same document as XML, written by the library */
-    char *s = json(f->a, MID_SIZE_WITH_ISSUES);
+    char *s = json(f, MID_SIZE_WITH_ISSUES);
     fhir_node *root = fhir_read_json(f->a, s, strlen(s), NULL, &f->o);
     assert_non_null(root);
     assert_int_equal(fhir_write_xml(root, &f->out, 0), 0);

@@ -13,83 +13,26 @@
  * with fhir_node_new/fhir_node_add_named, escaping in both formats, and the
  * output buffer limit.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <cmocka.h>
-
-#include "fhir.h"
 #include "fhir_model_gen.h"
+#include "test_support.h"
 
 #define XML_DECL "<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 #define XML_PATIENT(body) XML_DECL "<Patient xmlns=\"http://hl7.org/fhir\">" body "</Patient>"
 
 /* ---- fixtures and helpers ------------------------------------------------ */
 
-typedef struct fx {
-    fhir_arena *a;
-    fhir_outcome o;
-    fhir_buf xml, json, more;
-} fx;
-
-static int fx_setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    f->a = fhir_arena_new(0);
-    fhir_outcome_init(&f->o, f->a);
-    fhir_buf_init(&f->xml, 0);
-    fhir_buf_init(&f->json, 0);
-    fhir_buf_init(&f->more, 0);
-    *state = f;
-    return f->a ? 0 : -1;
-}
-
-static int fx_teardown(void **state)
-{
-    fx *f = *state;
-    fhir_buf_free(&f->xml);
-    fhir_buf_free(&f->json);
-    fhir_buf_free(&f->more);
-    fhir_arena_free(f->a);
-    free(f);
-    return 0;
-}
-
-static const char *const sev_name[] = {"fatal", "error", "warning", "information"};
-
-static void expect_no_issues(const fhir_outcome *o)
-{
-    unsigned total = o->count[0] + o->count[1] + o->count[2] + o->count[3];
-    if (total == 0)
-        return;
-    for (const fhir_issue *i = o->first; i; i = i->next)
-        print_message("    issue: %s %s at %s (%u:%u): %s\n", sev_name[i->severity], i->code,
-                      i->expression ? i->expression : "-", i->line, i->col, i->message);
-    fail_msg("expected no issues, got %u", total);
-}
-
-/* Single quotes to double quotes, in the arena. */
-static char *json(fx *f, const char *s)
-{
-    char *p = fhir_arena_strdup(f->a, s);
-    assert_non_null(p);
-    for (char *c = p; *c; c++)
-        if (*c == '\'')
-            *c = '"';
-    return p;
-}
+/* fx (with the output buffers f->xml, f->json and f->more), fx_setup/
+ * fx_teardown, expect_no_issues, json() and read_q() come from
+ * test_support.h. */
 
 static fhir_node *read_json_q(fx *f, const char *quoted)
 {
-    char *s = json(f, quoted);
-    fhir_node *root = fhir_read_json(f->a, s, strlen(s), NULL, &f->o);
+    fhir_node *root = read_q(f, quoted);
     expect_no_issues(&f->o);
     assert_non_null(root);
     return root;

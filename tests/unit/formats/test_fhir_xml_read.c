@@ -8,19 +8,14 @@
  * external DTDs, entity bombs, deep nesting) and require a fatal issue, no
  * tree, and no time spent expanding anything.
  */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <cmocka.h>
-
-#include "fhir.h"
 #include "fhir_model_gen.h"
+#include "test_support.h"
 
 #define NS "xmlns='http://hl7.org/fhir'"
 #define XHTML "xmlns='http://www.w3.org/1999/xhtml'"
@@ -28,72 +23,7 @@
 
 /* ---- fixtures and helpers ------------------------------------------------ */
 
-typedef struct fx {
-    fhir_arena *a;
-    fhir_outcome o;
-} fx;
-
-static int fx_setup(void **state)
-{
-    fx *f = calloc(1, sizeof *f);
-    if (!f)
-        return -1;
-    f->a = fhir_arena_new(0);
-    fhir_outcome_init(&f->o, f->a);
-    *state = f;
-    return f->a ? 0 : -1;
-}
-
-static int fx_teardown(void **state)
-{
-    fx *f = *state;
-    fhir_arena_free(f->a);
-    free(f);
-    return 0;
-}
-
-static const char *const sev_name[] = {"fatal", "error", "warning", "information"};
-
-static void dump_issues(const fhir_outcome *o)
-{
-    for (const fhir_issue *i = o->first; i; i = i->next)
-        print_message("    issue: %s %s at %s (%u:%u): %s\n", sev_name[i->severity], i->code,
-                      i->expression ? i->expression : "-", i->line, i->col, i->message);
-}
-
-static unsigned issue_total(const fhir_outcome *o)
-{
-    return o->count[0] + o->count[1] + o->count[2] + o->count[3];
-}
-
-static const fhir_issue *find_issue(const fhir_outcome *o, fhir_severity sev, const char *code,
-                                    const char *expr)
-{
-    for (const fhir_issue *i = o->first; i; i = i->next)
-        if (i->severity == sev && strcmp(i->code, code) == 0 &&
-            (!expr || (i->expression && strcmp(i->expression, expr) == 0)))
-            return i;
-    return NULL;
-}
-
-static const fhir_issue *expect_issue(const fhir_outcome *o, fhir_severity sev, const char *code,
-                                      const char *expr)
-{
-    const fhir_issue *i = find_issue(o, sev, code, expr);
-    if (!i) {
-        dump_issues(o);
-        fail_msg("expected an issue: %s '%s' at %s", sev_name[sev], code, expr ? expr : "(any)");
-    }
-    return i;
-}
-
-static void expect_no_issues(const fhir_outcome *o)
-{
-    if (issue_total(o) != 0) {
-        dump_issues(o);
-        fail_msg("expected no issues, got %u", issue_total(o));
-    }
-}
+/* fx, fx_setup/fx_teardown and the issue checks come from test_support.h. */
 
 static fhir_node *read_xml(fx *f, const char *s)
 {
@@ -103,11 +33,7 @@ static fhir_node *read_xml(fx *f, const char *s)
 /* Reads a document that must fail: NULL and a fatal issue with this code. */
 static void expect_fatal_n(fx *f, const char *s, size_t len, const char *code)
 {
-    fhir_node *root = fhir_read_xml(f->a, s, len, NULL, &f->o);
-    if (root || !find_issue(&f->o, FHIR_SEV_FATAL, code, NULL)) {
-        dump_issues(&f->o);
-        fail_msg("expected NULL and a fatal '%s' issue, got root=%p", code, (void *)root);
-    }
+    expect_read_fatal(f, fhir_read_xml, s, len, code);
 }
 
 static void expect_fatal(fx *f, const char *s, const char *code)
@@ -125,15 +51,6 @@ static fhir_node *expect_error(fx *f, const char *s, const char *code, const cha
     assert_non_null(root);
     expect_issue(&f->o, FHIR_SEV_ERROR, code, expr);
     return root;
-}
-
-static int count_children(const fhir_node *n, const char *name)
-{
-    int k = 0;
-    for (const fhir_node *c = n->first; c; c = c->next)
-        if (strcmp(c->name, name) == 0)
-            k++;
-    return k;
 }
 
 static const char *family_of(const fhir_node *patient)
@@ -778,33 +695,11 @@ static void test_fhir_xml_read__gives_every_issue_a_line(void **state)
 
 /* ---- out of memory ------------------------------------------------------------ */
 
-/* Reads `doc` with the document arena failing at allocation n = 1, 2, ...
- * (issues go to their own arena so the too-costly issue can be seen). Each
- * run must end in a tree with no allocation failure, or in NULL with a fatal
- * too-costly issue; the loop ends at the first run that does not fail. */
+/* Reads `doc` with the document arena failing at allocation n = 1, 2, ...:
+ * see expect_read_survives_failing_allocations. */
 static void read_failing_at_every_allocation(const char *doc)
 {
-    size_t len = strlen(doc);
-    for (unsigned long n = 1;; n++) {
-        fhir_arena *a = fhir_arena_new(0), *oa = fhir_arena_new(0);
-        fhir_outcome o;
-        fhir_outcome_init(&o, oa);
-        fhir_arena_fail_after(a, n);
-        fhir_node *root = fhir_read_xml(a, doc, len, NULL, &o);
-        int failed = fhir_arena_failed(a);
-        int too_costly = find_issue(&o, FHIR_SEV_FATAL, "too-costly", NULL) != NULL;
-        fhir_arena_free(a);
-        fhir_arena_free(oa);
-        if (failed && (root || !too_costly))
-            fail_msg("allocation %lu failed: root=%p, fatal too-costly issue=%d", n, (void *)root,
-                     too_costly);
-        if (!failed) {
-            assert_non_null(root);
-            assert_true(n > 5);
-            return;
-        }
-        assert_true(n < 100000);
-    }
+    expect_read_survives_failing_allocations(fhir_read_xml, doc, strlen(doc));
 }
 
 static void test_fhir_xml_read__survives_allocation_failure_in_valid_document(void **state)
