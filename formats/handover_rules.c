@@ -180,7 +180,8 @@ static void rule_avg_with_huisarts(ctx *c)
 
 /* ---- mgz-3: who may author directives and behaviour advice -------------- */
 
-static int may_author(ctx *c, ho_res *author)
+/* `date` is when the record was drawn up (may be NULL). */
+static int may_author(ctx *c, ho_res *author, const char *date)
 {
     if (!author || !c->r->careteam)
         return 0;
@@ -188,8 +189,13 @@ static int may_author(ctx *c, ho_res *author)
     {
         if (ho_ref(c->r, fhir_node_child(p, "member")) != author)
             continue;
-        if (ho_participant_has_role(p, "regiebehandelaar"))
-            return 1; /* current or former: a transfer does not void what was agreed */
+        if (ho_participant_has_role(p, "regiebehandelaar")) {
+            /* a former one only for what was drawn up while in the role: a transfer does
+               not void what was agreed, but after it the new one decides */
+            const char *end = ho_value(p, "period.end");
+            if (ho_participant_current(c->r, p) || (date && end && strncmp(date, end, 10) <= 0))
+                return 1;
+        }
         if (ho_participant_current(c->r, p) &&
             (ho_participant_has_role(p, "gedragskundige") ||
              ho_role_of(author) == HO_ROLE_GEDRAGSKUNDIGE))
@@ -222,23 +228,28 @@ static void rule_authors(ctx *c)
     ho_records *r = c->r;
     for (size_t i = 0; i < r->count; i++) {
         const fhir_node *res = r->res[i].node, *author = NULL;
-        const char *what_nl, *what_en;
+        const char *what_nl, *what_en, *date;
         if (strcmp(r->res[i].type, "Consent") == 0 && is_treatment_directive(res)) {
             author = ho_path(ho_ext(res, EXT_AUTHOR), "valueReference");
+            date = fhir_node_child_value(res, "dateTime");
             what_nl = "een behandelwens of -grens";
             what_en = "a treatment directive";
         } else if (strcmp(r->res[i].type, "Flag") == 0 && is_behaviour_flag(res)) {
             author = fhir_node_child(res, "author");
+            date = ho_value(res, "period.start");
             what_nl = "een bejegeningsadvies";
             what_en = "behaviour advice";
         } else if (strcmp(r->res[i].type, "Observation") == 0 && is_normal_behaviour(res)) {
             author = fhir_node_child(res, "performer");
+            date = fhir_node_child_value(res, "effectiveDateTime");
+            if (!date)
+                date = ho_value(res, "effectivePeriod.start");
             what_nl = "een beschrijving van normaal gedrag";
             what_en = "a normal-behaviour description";
         } else {
             continue;
         }
-        if (may_author(c, ho_ref(r, author)))
+        if (may_author(c, ho_ref(r, author), date))
             continue;
         char nl[300], en[300];
         snprintf(nl, sizeof nl,

@@ -23,13 +23,14 @@ if [ "$fuzz_seconds" -gt 0 ]; then
   echo "== fuzzing, ${fuzz_seconds}s per target"
   CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DHANDOVER_SANITIZE=ON \
     -DHANDOVER_FUZZ=ON >/dev/null
-  cmake --build build-fuzz -j"$jobs" --target fuzz_xml_read fuzz_json_read fuzz_validate
-  for target in fuzz_xml_read fuzz_json_read fuzz_validate; do
+  cmake --build build-fuzz -j"$jobs" --target fuzz_xml_read fuzz_json_read fuzz_validate fuzz_handover
+  for target in fuzz_xml_read fuzz_json_read fuzz_validate fuzz_handover; do
     corpus=build-fuzz/corpus-$target
     mkdir -p "$corpus"
     case $target in
       fuzz_xml_read) seeds=$(ls fixtures/fhir/*/*.xml) ;;
       fuzz_json_read) seeds=$(ls fixtures/fhir/*/*.json) ;;
+      fuzz_handover) seeds=$(ls fixtures/handover/*/*.xml fixtures/handover/*/*.json) ;;
       *) seeds=$(ls fixtures/fhir/*/*.xml fixtures/fhir/*/*.json) ;;
     esac
     cp $seeds "$corpus"/

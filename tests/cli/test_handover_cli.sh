@@ -56,6 +56,26 @@ has max_bytes_is_too_costly "$tmp/o" 'fatal too-costly'
 "$tool" validate --max-depth 200 "$valid_xml" > /dev/null 2>&1; check max_depth_raised 0 $?
 "$tool" validate --max-depth abc "$valid_xml" > /dev/null 2>&1; check max_depth_malformed 2 $?
 "$tool" convert --to json --max-bytes 0 "$valid_xml" > /dev/null 2>&1; check max_bytes_zero 2 $?
+records=$(ls "$top"/fixtures/handover/valid/*.json 2>/dev/null | head -1)
+broken=$(ls "$top"/fixtures/handover/invalid/*.json "$top"/fixtures/handover/invalid/*.xml 2>/dev/null | head -1)
+if [ -n "$records" ] && [ -n "$broken" ]; then
+  "$tool" build --now 2026-11-23T12:00:00Z "$records" > "$tmp/doc.xml" 2>"$tmp/err"; check build_xml 0 $?
+  has build_writes_document "$tmp/doc.xml" '<type value="document"/>'
+  "$tool" build --now 2026-11-23T12:00:00Z --format json "$records" > "$tmp/doc.json" 2>/dev/null; check build_json 0 $?
+  has build_json_document "$tmp/doc.json" '"resourceType": "Bundle"'
+  "$tool" build --now 2026-11-23T12:00:00Z "$records" | cmp -s - "$tmp/doc.xml"; check build_is_deterministic 0 $?
+  "$tool" validate --profile handover --now 2026-11-23T12:00:00Z "$tmp/doc.xml" > /dev/null 2>&1; check built_document_passes_profile 0 $?
+  "$tool" build --now 2026-11-23T12:00:00Z "$broken" > "$tmp/o" 2> "$tmp/err"; check build_refuses_broken_rule 1 $?
+  [ -s "$tmp/o" ] && { echo "FAIL build_writes_nothing_on_error"; fails=$((fails + 1)); } || echo "ok   build_writes_nothing_on_error"
+  has build_error_names_rule "$tmp/err" 'mgz-'
+  "$tool" validate --profile handover --now 2026-11-23T12:00:00Z "$broken" > /dev/null 2>&1; check validate_profile_refuses 1 $?
+  "$tool" build > /dev/null 2>&1; check build_needs_file 2 $?
+  "$tool" build --format yaml "$records" > /dev/null 2>&1; check build_bad_format 2 $?
+  "$tool" build --help > "$tmp/o" 2>&1; check build_help 0 $?
+  "$tool" build "$valid_json" > /dev/null 2>&1; check build_refuses_non_bundle 1 $?
+else
+  echo "FAIL no handover fixtures"; fails=$((fails + 1))
+fi
 printf 'not fhir at all' | "$tool" validate - > /dev/null 2>&1; check validate_garbage 1 $?
 [ $fails -eq 0 ] || { echo "$fails failed"; exit 1; }
 echo "all passed"

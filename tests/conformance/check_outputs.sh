@@ -21,6 +21,25 @@ for f in "$top"/fixtures/fhir/invalid/*.xml "$top"/fixtures/fhir/invalid/*.json;
   "$tool" validate --format json "$f" > "$out/$base.oo.json" || [ $? -eq 1 ]
   n=$((n + 1))
 done
+# handover documents built from every valid patient, and the OperationOutcomes of the invalid ones
+for f in "$top"/fixtures/handover/valid/*.xml "$top"/fixtures/handover/valid/*.json; do
+  [ -e "$f" ] || continue
+  base=$(basename "$f")
+  "$tool" build --now 2026-11-23T12:00:00Z --format xml "$f" > "$out/$base.doc.xml" || { echo "build failed: $f"; exit 1; }
+  "$tool" build --now 2026-11-23T12:00:00Z --format json "$f" > "$out/$base.doc.json" || { echo "build failed: $f"; exit 1; }
+  n=$((n + 1))
+done
+for f in "$top"/fixtures/handover/invalid/*.xml "$top"/fixtures/handover/invalid/*.json; do
+  [ -e "$f" ] || continue
+  base=$(basename "$f")
+  "$tool" validate --profile handover --now 2026-11-23T12:00:00Z --format xml "$f" > "$out/$base.oo.xml" || [ $? -eq 1 ]
+  "$tool" validate --profile handover --now 2026-11-23T12:00:00Z --format json "$f" > "$out/$base.oo.json" || [ $? -eq 1 ]
+  n=$((n + 1))
+done
+# the published profile itself
+for f in "$top"/formats/profile/*.xml; do
+  [ -e "$f" ] && cp "$f" "$out/profile-$(basename "$f")"
+done
 echo "$n inputs converted"
 xmllint --nonet --noout --schema "$top/tests/r4/xsd/fhir-all.xsd" "$out"/*.xml 2>&1 \
   | grep -v ' validates$' && { echo "XSD validation failed"; exit 1; }

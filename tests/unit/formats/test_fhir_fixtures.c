@@ -12,7 +12,6 @@
  *
  * usage: test_fhir_fixtures FIXTURE_DIR
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +20,8 @@
 #include <libxml/parser.h>
 
 #include "test_support.h"
+#include "fixture_cases.h"
 
-static const char *fixture_dir;
 
 /* Reads text and writes it in `f`; the caller frees the result. */
 static char *convert(fhir_arena *a, const char *in, size_t len, fhir_format f, int *errors)
@@ -59,11 +58,6 @@ static char *canonical_xml(const char *xml, size_t len)
     return (char *)out;
 }
 
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
 
 static void test_valid(void **state)
 {
@@ -165,60 +159,10 @@ static void test_invalid(void **state)
     fhir_arena_free(a);
 }
 
-static int by_name(const void *x, const void *y)
-{
-    return strcmp(((const struct CMUnitTest *)x)->name, ((const struct CMUnitTest *)y)->name);
-}
-
-/* Adds a case for every .xml/.json in dir. */
-static size_t collect(const char *dir, CMUnitTestFunction fn, struct CMUnitTest **tests,
-                      size_t n, size_t *cap)
-{
-    DIR *d = opendir(dir);
-    if (!d)
-        return n;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (!ends_with(e->d_name, ".xml") && !ends_with(e->d_name, ".json"))
-            continue;
-        if (n == *cap) {
-            *cap = *cap ? *cap * 2 : 64;
-            *tests = realloc(*tests, *cap * sizeof **tests);
-        }
-        size_t plen = strlen(dir) + strlen(e->d_name) + 2;
-        char *path = malloc(plen);
-        snprintf(path, plen, "%s/%s", dir, e->d_name);
-        char *name = malloc(plen + 16);
-        snprintf(name, plen + 16, "%s/%s", strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir,
-                 e->d_name);
-        (*tests)[n++] = (struct CMUnitTest){name, fn, NULL, NULL, path};
-    }
-    closedir(d);
-    return n;
-}
-
 int main(int argc, char **argv)
 {
-    fixture_dir = argc > 1 ? argv[1] : "fixtures/fhir";
-    struct CMUnitTest *tests = NULL;
-    size_t n = 0, cap = 0;
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/valid", fixture_dir);
-    n = collect(dir, test_valid, &tests, n, &cap);
-    size_t valid = n;
-    snprintf(dir, sizeof dir, "%s/invalid", fixture_dir);
-    n = collect(dir, test_invalid, &tests, n, &cap);
-    if (valid == 0 || n == valid) {
-        fprintf(stderr, "no valid or no invalid fixtures under %s\n", fixture_dir);
-        return 1;
-    }
-    qsort(tests, n, sizeof *tests, by_name);
-    int failed = _cmocka_run_group_tests("fhir_fixtures", tests, n, NULL, NULL);
-    for (size_t i = 0; i < n; i++) {
-        free((void *)tests[i].name);
-        free(tests[i].initial_state);
-    }
-    free(tests);
+    int failed = fixture_cases_run("fhir_fixtures", argc > 1 ? argv[1] : "fixtures/fhir",
+                                   test_valid, test_invalid);
     xmlCleanupParser();
     return failed;
 }

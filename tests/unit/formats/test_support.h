@@ -249,6 +249,7 @@ static inline void expect_read_survives_failing_allocations(test_reader *read, c
  * (without the NUL) in *len. NULL when it cannot be read. */
 static inline char *slurp(const char *path, size_t *len)
 {
+    *len = 0;
     FILE *f = fopen(path, "rb");
     if (!f)
         return NULL;
