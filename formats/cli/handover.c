@@ -69,6 +69,31 @@ static const char usage_build[] =
 
 static fhir_limits limits;
 
+static int limit_option(int argc, char **argv, int *i);
+
+/* The options every command takes: --help and the limits. Returns 1 when
+ * argv[*i] was one of them, 0 when not, and an exit status + 10 when the
+ * command should stop (help printed: 10, usage error: 12). */
+static int common_option(int argc, char **argv, int *i, const char *usage)
+{
+    if (strcmp(argv[*i], "--help") == 0) {
+        fputs(usage, stdout);
+        return 10;
+    }
+    int taken = limit_option(argc, argv, i);
+    if (taken < 0) {
+        fputs(usage, stderr);
+        return 12;
+    }
+    return taken;
+}
+
+static fhir_format format_named(const char *name)
+{
+    return strcmp(name, "xml") == 0 ? FHIR_FORMAT_XML
+         : strcmp(name, "json") == 0 ? FHIR_FORMAT_JSON : FHIR_FORMAT_UNKNOWN;
+}
+
 /* Takes --max-bytes/--max-depth N at argv[*i]; 1 when taken, -1 when malformed. */
 static int limit_option(int argc, char **argv, int *i)
 {
@@ -190,15 +215,9 @@ static int cmd_validate(int argc, char **argv)
     fhir_format fmt = FHIR_FORMAT_JSON;
     int i = 0;
     for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-        if (strcmp(argv[i], "--help") == 0) {
-            fputs(usage_validate, stdout);
-            return 0;
-        }
-        int taken = limit_option(argc, argv, &i);
-        if (taken < 0) {
-            fputs(usage_validate, stderr);
-            return 2;
-        }
+        int taken = common_option(argc, argv, &i, usage_validate);
+        if (taken >= 10)
+            return taken - 10;
         if (taken) {
             continue;
         } else if (strcmp(argv[i], "--summary") == 0) {
@@ -211,8 +230,7 @@ static int cmd_validate(int argc, char **argv)
             opt.now = argv[++i];
         } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
             const char *f = argv[++i];
-            fmt = strcmp(f, "xml") == 0 ? FHIR_FORMAT_XML
-                : strcmp(f, "json") == 0 ? FHIR_FORMAT_JSON : FHIR_FORMAT_UNKNOWN;
+            fmt = format_named(f);
             if (fmt == FHIR_FORMAT_UNKNOWN) {
                 fputs(usage_validate, stderr);
                 return 2;
@@ -261,21 +279,14 @@ static int cmd_convert(int argc, char **argv)
     unsigned flags = FHIR_WRITE_PRETTY;
     const char *path = NULL;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0) {
-            fputs(usage_convert, stdout);
-            return 0;
-        }
-        int taken = limit_option(argc, argv, &i);
-        if (taken < 0) {
-            fputs(usage_convert, stderr);
-            return 2;
-        }
+        int taken = common_option(argc, argv, &i, usage_convert);
+        if (taken >= 10)
+            return taken - 10;
         if (taken) {
             continue;
         } else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc) {
             const char *f = argv[++i];
-            to = strcmp(f, "xml") == 0 ? FHIR_FORMAT_XML
-               : strcmp(f, "json") == 0 ? FHIR_FORMAT_JSON : FHIR_FORMAT_UNKNOWN;
+            to = format_named(f);
         } else if (strcmp(argv[i], "--compact") == 0) {
             flags = 0;
         } else if (!path && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)) {
@@ -319,21 +330,14 @@ static int cmd_build(int argc, char **argv)
     handover_options opt = {0};
     const char *path = NULL;
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0) {
-            fputs(usage_build, stdout);
-            return 0;
-        }
-        int taken = limit_option(argc, argv, &i);
-        if (taken < 0) {
-            fputs(usage_build, stderr);
-            return 2;
-        }
+        int taken = common_option(argc, argv, &i, usage_build);
+        if (taken >= 10)
+            return taken - 10;
         if (taken) {
             continue;
         } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
             const char *f = argv[++i];
-            to = strcmp(f, "xml") == 0 ? FHIR_FORMAT_XML
-               : strcmp(f, "json") == 0 ? FHIR_FORMAT_JSON : FHIR_FORMAT_UNKNOWN;
+            to = format_named(f);
         } else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc) {
             opt.now = argv[++i];
         } else if (strcmp(argv[i], "--review-days") == 0 && i + 1 < argc) {
