@@ -117,11 +117,10 @@ const char *hn_date_nl(fhir_arena *a, const char *date)
     return fhir_arena_printf(a, "%d %s %d", d, months[m - 1], y);
 }
 
-/* Name and role of a PractitionerRole (or any person-like record). */
-const char *hn_who(const ho_records *r, const ho_res *h)
+/* Name and role of a PractitionerRole (or any person-like record); never
+ * NULL, also when the arena is out of memory. */
+static const char *who(const ho_records *r, const ho_res *h)
 {
-    if (!h)
-        return "onbekend";
     fhir_arena *a = r->a;
     if (strcmp(h->type, "PractitionerRole") == 0) {
         const ho_res *person = ho_ref(r, fhir_node_child(h->node, "practitioner"));
@@ -138,6 +137,12 @@ const char *hn_who(const ho_records *r, const ho_res *h)
                    : (name ? name : "naam onbekend");
     }
     return name ? name : h->type;
+}
+
+const char *hn_who(const ho_records *r, const ho_res *h)
+{
+    const char *s = h ? who(r, h) : NULL;
+    return s ? s : "onbekend";
 }
 
 /* Phone numbers (or other contact points) of a record for a window. */

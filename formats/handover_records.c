@@ -202,6 +202,8 @@ const char *ho_uuid(fhir_arena *a, const char *name)
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
+    if (!name) /* the name could not be made: out of memory */
+        return NULL;
     if (!EVP_Digest(name, strlen(name), md, &mdlen, EVP_sha256(), NULL))
         return NULL;
     md[6] = (unsigned char)((md[6] & 0x0F) | 0x80);
