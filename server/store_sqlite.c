@@ -845,11 +845,55 @@ out:
     return rc;
 }
 
+/* Reads one row of a history query into a srv_version. */
+typedef int (*row_reader)(srv_store *s, sqlite3_stmt *st, const void *ctx, srv_version *out);
+
+/* Steps a bound history statement into out[0..max), newest first; resets the
+ * statement. SRV_E_NOTFOUND when there is no row; on error nothing is handed
+ * out (*count 0). */
+static int collect_versions(srv_store *s, sqlite3_stmt *st, row_reader read, const void *ctx,
+                            srv_version *out, size_t max, size_t *count)
+{
+    size_t n = 0;
+    int rc = 0;
+    while (n < max && (rc = step_row(st)) == 1) {
+        memset(&out[n], 0, sizeof out[n]);
+        n++; /* counted first, so the cleanup frees a half-filled entry too */
+        rc = read(s, st, ctx, &out[n - 1]);
+        if (rc)
+            break;
+    }
+    if (rc == 1 || (rc == 0 && n > 0))
+        rc = 0;
+    else if (rc == 0)
+        rc = SRV_E_NOTFOUND;
+    stmt_done(st);
+    if (rc) {
+        while (n > 0)
+            srv_version_free(&out[--n]);
+    }
+    *count = n;
+    return rc;
+}
+
+typedef struct history_key {
+    const char *type;
+    size_t type_len;
+    const char *id;
+    size_t id_len;
+} history_key;
+
+static int history_row(srv_store *s, sqlite3_stmt *st, const void *ctx, srv_version *out)
+{
+    const history_key *k = ctx;
+    return resource_row(s, st, k->type, k->type_len, k->id, k->id_len, out);
+}
+
 int srv_store_history(srv_store *s, const char *type, const char *id, srv_version *out,
                       size_t max, size_t *count)
 {
     sqlite3_stmt *st = NULL;
-    size_t type_len, id_len, n = 0;
+    size_t type_len, id_len;
     int rc;
     if (!count)
         return SRV_E_INVALID;
@@ -861,24 +905,10 @@ int srv_store_history(srv_store *s, const char *type, const char *id, srv_versio
     if ((rc = bind_text(st, 1, type, type_len)) || (rc = bind_text(st, 2, id, id_len)) ||
         (rc = map_rc(sqlite3_bind_int64(st, 3, (sqlite3_int64)max))))
         goto out;
-    while (n < max && (rc = step_row(st)) == 1) {
-        memset(&out[n], 0, sizeof out[n]);
-        n++; /* counted first, so the cleanup frees a half-filled entry too */
-        rc = resource_row(s, st, type, type_len, id, id_len, &out[n - 1]);
-        if (rc)
-            goto out;
-    }
-    if (rc == 1 || (rc == 0 && n > 0))
-        rc = 0;
-    else if (rc == 0)
-        rc = SRV_E_NOTFOUND;
+    history_key key = {type, type_len, id, id_len};
+    return collect_versions(s, st, history_row, &key, out, max, count);
 out:
     stmt_done(st);
-    if (rc) {
-        while (n > 0)
-            srv_version_free(&out[--n]);
-    }
-    *count = n;
     return rc;
 }
 
@@ -901,6 +931,12 @@ static int document_row(srv_store *s, sqlite3_stmt *st, int bytes, srv_version *
     if ((rc = column_dup(s->db, st, 4, &out->xml, &out->xml_len)))
         return rc;
     return column_dup(s->db, st, 5, &out->json, &out->json_len);
+}
+
+static int document_head_row(srv_store *s, sqlite3_stmt *st, const void *ctx, srv_version *out)
+{
+    (void)ctx;
+    return document_row(s, st, 0, out);
 }
 
 int srv_store_document(srv_store *s, const char *patient_id, uint64_t version, srv_version *out)
@@ -937,7 +973,7 @@ int srv_store_document_history(srv_store *s, const char *patient_id, srv_version
                                size_t max, size_t *count)
 {
     sqlite3_stmt *st = NULL;
-    size_t pid_len, n = 0;
+    size_t pid_len;
     int rc;
     if (!count)
         return SRV_E_INVALID;
@@ -949,23 +985,8 @@ int srv_store_document_history(srv_store *s, const char *patient_id, srv_version
     if ((rc = bind_text(st, 1, patient_id, pid_len)) ||
         (rc = map_rc(sqlite3_bind_int64(st, 2, (sqlite3_int64)max))))
         goto out;
-    while (n < max && (rc = step_row(st)) == 1) {
-        memset(&out[n], 0, sizeof out[n]);
-        n++;
-        rc = document_row(s, st, 0, &out[n - 1]);
-        if (rc)
-            goto out;
-    }
-    if (rc == 1 || (rc == 0 && n > 0))
-        rc = 0;
-    else if (rc == 0)
-        rc = SRV_E_NOTFOUND;
+    return collect_versions(s, st, document_head_row, NULL, out, max, count);
 out:
     stmt_done(st);
-    if (rc) {
-        while (n > 0)
-            srv_version_free(&out[--n]);
-    }
-    *count = n;
     return rc;
 }
