@@ -12,7 +12,9 @@
  *      JSON bytes, ETag) become visible together at commit, or not at all.
  *   3. srv_txn_commit returns 0 only when the data is durable (SQLite: WAL,
  *      synchronous=FULL); a 2xx may be sent only after that.
- *   4. Reads see only committed data.
+ *   4. Reads see only committed data, except on the handle that holds the
+ *      open write transaction: it sees its own writes (a publish rebuilds the
+ *      patient's document from what it just wrote).
  *
  * Conventions: 0 on success, a negative SRV_E* on failure. Strings handed
  * out in a srv_blob/srv_version are malloc'd and owned by the caller
@@ -72,6 +74,17 @@ int srv_txn_set_identifiers(srv_txn *t, const char *type, const char *id,
 int srv_txn_put_document(srv_txn *t, const char *patient_id, const char *document_id,
                          const char *xml, size_t xml_len, const char *json, size_t json_len,
                          const char *etag, uint64_t *version);
+/* The patient's records: the resources their handover document is built
+ * from. Replaces the list; every type/id must exist by commit. */
+int srv_txn_set_members(srv_txn *t, const char *patient_id, const char *const *types,
+                        const char *const *ids, size_t count);
+/* The current version of type/id as this transaction sees it (0: none). */
+int srv_txn_version(srv_txn *t, const char *type, const char *id, uint64_t *version);
+/* The current version of the patient's document as this transaction sees it (0: none). */
+int srv_txn_document_version(srv_txn *t, const char *patient_id, uint64_t *version);
+/* The instant (UTC, milliseconds) recorded as last_modified of everything
+ * this transaction writes, e.g. "2026-11-23T03:00:00.123Z"; NULL when not open. */
+const char *srv_txn_time(const srv_txn *t);
 /* Makes everything durable, then frees the transaction. */
 int srv_txn_commit(srv_txn *t);
 /* Undoes everything and frees the transaction. */
@@ -93,5 +106,13 @@ int srv_store_document(srv_store *s, const char *patient_id, uint64_t version, s
 /* Every version of the patient's document, newest first (bytes not loaded). */
 int srv_store_document_history(srv_store *s, const char *patient_id, srv_version *out,
                                size_t max, size_t *count);
+
+/* The patient's records (srv_txn_set_members), sorted by type and id, at
+ * most `max`; malloc'd strings. No records: 0 with *count 0. */
+int srv_store_members(srv_store *s, const char *patient_id, char **types, char **ids, size_t max,
+                      size_t *count);
+/* The patients whose records include type/id, at most `max`; malloc'd. */
+int srv_store_patients_of(srv_store *s, const char *type, const char *id, char **patient_ids,
+                          size_t max, size_t *count);
 
 #endif

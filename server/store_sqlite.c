@@ -28,12 +28,14 @@
  * parallel, writers are serialised by SQLite's write lock. A writer that
  * cannot get the lock within SRV__BUSY_MS gets SRV_E_BUSY.
  *
- * Layout (schema version 1, kept in PRAGMA user_version):
+ * Layout (schema version 2, kept in PRAGMA user_version):
  *   resource(type, id, version, last_modified, deleted, json)  every version
  *   current(type, id, version)                                 the newest one
  *   identifier(type, id, system, value)                        + (type, system, value) index
  *   document(patient_id, version, document_id, last_modified, etag, xml, json)
  *   document_current(patient_id, version)
+ *   member(patient_id, type, id)                               + (type, id) index
+ * (schema 2 added `member`; a schema 1 database is upgraded when opened)
  * Bodies are BLOBs (stored and returned byte for byte); keys are TEXT bound
  * with explicit lengths. last_modified is one UTC instant with milliseconds,
  * taken when the transaction got the write lock, for every row it writes.
@@ -77,7 +79,7 @@
 
 #include "store.h"
 
-#define SRV__SCHEMA_VERSION 1
+#define SRV__SCHEMA_VERSION 2
 #define SRV__BUSY_MS 5000        /* how long a writer waits for the write lock */
 #define SRV__KEY_MAX 256         /* type, id, patient_id, document_id, etag */
 #define SRV__IDENT_MAX 4096      /* identifier system and value */
@@ -112,7 +114,17 @@ static const char schema_sql[] =
     "  patient_id TEXT NOT NULL PRIMARY KEY, version INTEGER NOT NULL,"
     "  FOREIGN KEY (patient_id, version) REFERENCES document (patient_id, version)"
     ") STRICT, WITHOUT ROWID;"
-    "PRAGMA user_version = 1;"; /* SRV__SCHEMA_VERSION */
+    "PRAGMA user_version = 1;";
+
+/* Schema 2 adds the patients' record lists (srv_txn_set_members). */
+static const char schema_v2_sql[] =
+    "CREATE TABLE member("
+    "  patient_id TEXT NOT NULL, type TEXT NOT NULL, id TEXT NOT NULL,"
+    "  PRIMARY KEY (patient_id, type, id),"
+    "  FOREIGN KEY (type, id) REFERENCES current (type, id) DEFERRABLE INITIALLY DEFERRED"
+    ") STRICT, WITHOUT ROWID;"
+    "CREATE INDEX member_by_resource ON member (type, id);"
+    "PRAGMA user_version = 2;"; /* SRV__SCHEMA_VERSION */
 
 /* The prepared statements every handle keeps, prepared once at open. */
 enum {
@@ -134,6 +146,10 @@ enum {
     ST_DOCUMENT_CURRENT,
     ST_DOCUMENT_BY_VERSION,
     ST_DOCUMENT_HISTORY,
+    ST_DELETE_MEMBERS,
+    ST_INSERT_MEMBER,
+    ST_MEMBERS,
+    ST_PATIENTS_OF,
     ST__COUNT
 };
 
@@ -183,6 +199,11 @@ static const char *const statement_sql[ST__COUNT] = {
     [ST_DOCUMENT_HISTORY] =
         "SELECT version, document_id, last_modified, etag FROM document"
         " WHERE patient_id = ?1 ORDER BY version DESC LIMIT ?2",
+    [ST_DELETE_MEMBERS] = "DELETE FROM member WHERE patient_id = ?1",
+    [ST_INSERT_MEMBER] = "INSERT OR IGNORE INTO member (patient_id, type, id) VALUES (?1, ?2, ?3)",
+    [ST_MEMBERS] = "SELECT type, id FROM member WHERE patient_id = ?1 ORDER BY type, id LIMIT ?2",
+    [ST_PATIENTS_OF] =
+        "SELECT patient_id FROM member WHERE type = ?1 AND id = ?2 ORDER BY patient_id LIMIT ?3",
 };
 
 /* A write transaction. Each store has one, embedded: srv_store_begin hands
@@ -425,7 +446,7 @@ static int ensure_schema(sqlite3 *db)
     int rc = schema_state(db, &version, &objects);
     if (rc || version == SRV__SCHEMA_VERSION)
         return rc;
-    if (version != 0 || objects != 0)
+    if (version != 1 && (version != 0 || objects != 0))
         return SRV_E_INVALID;
     rc = exec_sql(db, "BEGIN IMMEDIATE");
     if (rc)
@@ -433,9 +454,13 @@ static int ensure_schema(sqlite3 *db)
     rc = schema_state(db, &version, &objects);
     if (rc)
         goto out;
-    if (version == 0 && objects == 0)
+    if (version == 0 && objects == 0) {
         rc = exec_sql(db, schema_sql);
-    else if (version != SRV__SCHEMA_VERSION)
+        version = 1;
+    }
+    if (rc == 0 && version == 1)
+        rc = exec_sql(db, schema_v2_sql); /* upgrade in place: nothing to convert */
+    else if (rc == 0 && version != SRV__SCHEMA_VERSION)
         rc = SRV_E_INVALID;
     if (rc)
         goto out;
@@ -719,6 +744,80 @@ out:
     return txn_fail(t, rc);
 }
 
+const char *srv_txn_time(const srv_txn *t)
+{
+    return t && t->open ? t->now : NULL;
+}
+
+int srv_txn_version(srv_txn *t, const char *type, const char *id, uint64_t *version)
+{
+    size_t type_len, id_len;
+    int rc = txn_usable(t);
+    if (rc)
+        return rc;
+    if (!version || key_len(type, SRV__KEY_MAX, 0, &type_len) ||
+        key_len(id, SRV__KEY_MAX, 0, &id_len))
+        return SRV_E_INVALID; /* a question, not a write: the transaction stays usable */
+    sqlite3_stmt *st = t->s->st[ST_CURRENT_VERSION];
+    if (!(rc = bind_text(st, 1, type, type_len)) && !(rc = bind_text(st, 2, id, id_len)))
+        rc = current_version(st, version);
+    stmt_done(st);
+    return txn_fail(t, rc);
+}
+
+int srv_txn_document_version(srv_txn *t, const char *patient_id, uint64_t *version)
+{
+    size_t pid_len;
+    int rc = txn_usable(t);
+    if (rc)
+        return rc;
+    if (!version || key_len(patient_id, SRV__KEY_MAX, 0, &pid_len))
+        return SRV_E_INVALID;
+    sqlite3_stmt *st = t->s->st[ST_DOCUMENT_VERSION];
+    if (!(rc = bind_text(st, 1, patient_id, pid_len)))
+        rc = current_version(st, version);
+    stmt_done(st);
+    return txn_fail(t, rc);
+}
+
+int srv_txn_set_members(srv_txn *t, const char *patient_id, const char *const *types,
+                        const char *const *ids, size_t count)
+{
+    sqlite3_stmt *del = NULL, *ins = NULL;
+    size_t pid_len, type_len, id_len;
+    int rc = txn_usable(t);
+    if (rc)
+        return rc;
+    if (key_len(patient_id, SRV__KEY_MAX, 0, &pid_len) || (count > 0 && (!types || !ids))) {
+        rc = SRV_E_INVALID;
+        goto out;
+    }
+    for (size_t i = 0; i < count; i++) {
+        if (key_len(types[i], SRV__KEY_MAX, 0, &type_len) ||
+            key_len(ids[i], SRV__KEY_MAX, 0, &id_len)) {
+            rc = SRV_E_INVALID; /* checked before anything is written */
+            goto out;
+        }
+    }
+    del = t->s->st[ST_DELETE_MEMBERS];
+    if ((rc = bind_text(del, 1, patient_id, pid_len)) || (rc = step_done(del)))
+        goto out;
+    ins = t->s->st[ST_INSERT_MEMBER];
+    for (size_t i = 0; i < count; i++) {
+        if ((rc = bind_text(ins, 1, patient_id, pid_len)) ||
+            (rc = bind_text(ins, 2, types[i], strlen(types[i]))) ||
+            (rc = bind_text(ins, 3, ids[i], strlen(ids[i]))) || (rc = step_done(ins)))
+            goto out;
+        stmt_done(ins);
+    }
+out:
+    if (del)
+        stmt_done(del);
+    if (ins)
+        stmt_done(ins);
+    return txn_fail(t, rc);
+}
+
 /* Ends the transaction, rolling back whatever is still open. */
 static void txn_end(srv_txn *t)
 {
@@ -989,4 +1088,77 @@ int srv_store_document_history(srv_store *s, const char *patient_id, srv_version
 out:
     stmt_done(st);
     return rc;
+}
+
+/* Steps a bound statement whose rows are `cols` TEXT columns into the
+ * string arrays outs[0..cols)[0..max); resets it. */
+static int collect_strings(srv_store *s, sqlite3_stmt *st, int cols, char **outs[], size_t max,
+                           size_t *count)
+{
+    size_t n = 0;
+    int rc;
+    while (n < max && (rc = step_row(st)) == 1) {
+        for (int c = 0; c < cols; c++)
+            outs[c][n] = NULL;
+        n++; /* counted first, so the cleanup frees a half-filled row too */
+        for (int c = 0; c < cols && rc == 1; c++)
+            if (column_dup(s->db, st, c, &outs[c][n - 1], NULL))
+                rc = SRV_E_NOMEM;
+        if (rc != 1)
+            break;
+    }
+    if (n == max || rc == 1)
+        rc = 0;
+    stmt_done(st);
+    if (rc) {
+        while (n > 0) {
+            n--;
+            for (int c = 0; c < cols; c++)
+                free(outs[c][n]);
+        }
+    }
+    *count = n;
+    return rc;
+}
+
+int srv_store_members(srv_store *s, const char *patient_id, char **types, char **ids, size_t max,
+                      size_t *count)
+{
+    size_t pid_len;
+    int rc;
+    if (!count)
+        return SRV_E_INVALID;
+    *count = 0;
+    if (!s || !types || !ids || max == 0 || max > INT64_MAX ||
+        key_len(patient_id, SRV__KEY_MAX, 0, &pid_len))
+        return SRV_E_INVALID;
+    sqlite3_stmt *st = s->st[ST_MEMBERS];
+    if ((rc = bind_text(st, 1, patient_id, pid_len)) ||
+        (rc = map_rc(sqlite3_bind_int64(st, 2, (sqlite3_int64)max)))) {
+        stmt_done(st);
+        return rc;
+    }
+    char **outs[2] = {types, ids};
+    return collect_strings(s, st, 2, outs, max, count);
+}
+
+int srv_store_patients_of(srv_store *s, const char *type, const char *id, char **patient_ids,
+                          size_t max, size_t *count)
+{
+    size_t type_len, id_len;
+    int rc;
+    if (!count)
+        return SRV_E_INVALID;
+    *count = 0;
+    if (!s || !patient_ids || max == 0 || max > INT64_MAX ||
+        key_len(type, SRV__KEY_MAX, 0, &type_len) || key_len(id, SRV__KEY_MAX, 0, &id_len))
+        return SRV_E_INVALID;
+    sqlite3_stmt *st = s->st[ST_PATIENTS_OF];
+    if ((rc = bind_text(st, 1, type, type_len)) || (rc = bind_text(st, 2, id, id_len)) ||
+        (rc = map_rc(sqlite3_bind_int64(st, 3, (sqlite3_int64)max)))) {
+        stmt_done(st);
+        return rc;
+    }
+    char **outs[1] = {patient_ids};
+    return collect_strings(s, st, 1, outs, max, count);
 }

@@ -897,7 +897,7 @@ static void test_store_sqlite__durability_settings(void **state)
     assert_int_equal(pragma_int(db, "PRAGMA synchronous"), 2); /* FULL */
     assert_int_equal(pragma_int(db, "PRAGMA foreign_keys"), 1);
     assert_int_equal(pragma_int(db, "PRAGMA busy_timeout"), 5000);
-    assert_int_equal(pragma_int(db, "PRAGMA user_version"), 1);
+    assert_int_equal(pragma_int(db, "PRAGMA user_version"), 2);
     /* WAL is a property of the file: a plain connection finds it too */
     put1(f->s, "Patient", "p1", 0, "{}");
     sqlite3 *plain = NULL;
@@ -942,9 +942,122 @@ static void test_store_sqlite__refuses_foreign_files(void **state)
     assert_int_equal(srv_store_open_sqlite(other, &s), SRV_E_IO);
     /* put the fixture's file back in order for the teardown */
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 1", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
     f->s = open_store(f);
+}
+
+/* ---- patients' record lists ------------------------------------------------- */
+
+static void test_store_sqlite__members_replace_and_answer_both_ways(void **state)
+{
+    fx *f = *state;
+    put1(f->s, "Patient", "p1", 0, "{}");
+    put1(f->s, "Patient", "p2", 0, "{}");
+    put1(f->s, "Organization", "o1", 0, "{}");
+    put1(f->s, "Consent", "c1", 0, "{}");
+    srv_txn *t = NULL;
+    const char *types[] = {"Patient", "Organization", "Consent"};
+    const char *ids[] = {"p1", "o1", "c1"};
+    assert_int_equal(srv_store_begin(f->s, &t), 0);
+    assert_int_equal(srv_txn_set_members(t, "p1", types, ids, 3), 0);
+    const char *types2[] = {"Patient", "Organization"};
+    const char *ids2[] = {"p2", "o1"};
+    assert_int_equal(srv_txn_set_members(t, "p2", types2, ids2, 2), 0);
+    assert_int_equal(srv_txn_commit(t), 0);
+    char *mt[8], *mi[8], *pids[8];
+    size_t n = 99;
+    assert_int_equal(srv_store_members(f->s, "p1", mt, mi, 8, &n), 0);
+    assert_int_equal(n, 3); /* sorted by type, id */
+    assert_string_equal(mt[0], "Consent");
+    assert_string_equal(mt[1], "Organization");
+    assert_string_equal(mi[2], "p1");
+    for (size_t i = 0; i < n; i++) {
+        free(mt[i]);
+        free(mi[i]);
+    }
+    assert_int_equal(srv_store_patients_of(f->s, "Organization", "o1", pids, 8, &n), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(pids[0], "p1");
+    assert_string_equal(pids[1], "p2");
+    free(pids[0]);
+    free(pids[1]);
+    /* `max` bounds the answer */
+    assert_int_equal(srv_store_patients_of(f->s, "Organization", "o1", pids, 1, &n), 0);
+    assert_int_equal(n, 1);
+    free(pids[0]);
+    /* a new list replaces the old one */
+    assert_int_equal(srv_store_begin(f->s, &t), 0);
+    assert_int_equal(srv_txn_set_members(t, "p1", types, ids, 1), 0);
+    assert_int_equal(srv_txn_commit(t), 0);
+    assert_int_equal(srv_store_patients_of(f->s, "Consent", "c1", pids, 8, &n), 0);
+    assert_int_equal(n, 0);
+    assert_int_equal(srv_store_members(f->s, "nobody", mt, mi, 8, &n), 0);
+    assert_int_equal(n, 0);
+}
+
+static void test_store_sqlite__members_must_exist_at_commit(void **state)
+{
+    fx *f = *state;
+    srv_txn *t = NULL;
+    const char *types[] = {"Consent"};
+    const char *ids[] = {"missing"};
+    assert_int_equal(srv_store_begin(f->s, &t), 0);
+    assert_int_equal(srv_txn_set_members(t, "p1", types, ids, 1), 0);
+    assert_int_equal(srv_txn_commit(t), SRV_E_INVALID);
+    const char *bad[] = {""};
+    assert_int_equal(srv_store_begin(f->s, &t), 0);
+    assert_int_equal(srv_txn_set_members(t, "p1", types, bad, 1), SRV_E_INVALID);
+    assert_int_equal(srv_txn_commit(t), SRV_E_INVALID); /* spoilt */
+}
+
+static void test_store_sqlite__txn_sees_versions_and_time(void **state)
+{
+    fx *f = *state;
+    put1(f->s, "Patient", "p1", 0, "{}");
+    srv_txn *t = NULL;
+    uint64_t v = 99, nv;
+    assert_int_equal(srv_store_begin(f->s, &t), 0);
+    const char *now = srv_txn_time(t);
+    assert_non_null(now);
+    assert_int_equal(strlen(now), 24);
+    assert_int_equal(srv_txn_version(t, "Patient", "p1", &v), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(srv_txn_version(t, "Patient", "p2", &v), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(srv_txn_put(t, "Patient", "p1", 1, "{\"a\":1}", 7, &nv), 0);
+    assert_int_equal(srv_txn_version(t, "Patient", "p1", &v), 0);
+    assert_int_equal(v, 2); /* its own write */
+    assert_int_equal(srv_txn_document_version(t, "p1", &v), 0);
+    assert_int_equal(v, 0);
+    assert_int_equal(srv_txn_put_document(t, "p1", "p1", "<x/>", 4, "{}", 2, "\"e\"", &nv), 0);
+    assert_int_equal(srv_txn_document_version(t, "p1", &v), 0);
+    assert_int_equal(v, 1);
+    srv_version r;
+    assert_int_equal(srv_store_read(f->s, "Patient", "p1", 0, &r), 0);
+    assert_string_equal(r.last_modified, now);
+    srv_version_free(&r);
+    assert_int_equal(srv_txn_commit(t), 0);
+    assert_null(srv_txn_time(t));
+}
+
+static void test_store_sqlite__schema_1_is_upgraded(void **state)
+{
+    fx *f = *state;
+    put1(f->s, "Patient", "p1", 0, "{}");
+    close_store(f);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "DROP TABLE member; PRAGMA user_version = 1", NULL, NULL,
+                                  NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+    f->s = open_store(f);
+    assert_int_equal(pragma_int(srv__store_sqlite_db(f->s), "PRAGMA user_version"), 2);
+    expect_resource(f->s, "Patient", "p1", 0, 1, "{}");
+    char *pids[1];
+    size_t n = 9;
+    assert_int_equal(srv_store_patients_of(f->s, "Patient", "p1", pids, 1, &n), 0);
+    assert_int_equal(n, 0);
 }
 
 enum { CRASH_N = 40 };
@@ -1066,6 +1179,10 @@ int main(void)
         T(test_store_sqlite__second_writer_waits_for_the_first),
         T(test_store_sqlite__durability_settings),
         T(test_store_sqlite__refuses_foreign_files),
+        T(test_store_sqlite__members_replace_and_answer_both_ways),
+        T(test_store_sqlite__members_must_exist_at_commit),
+        T(test_store_sqlite__txn_sees_versions_and_time),
+        T(test_store_sqlite__schema_1_is_upgraded),
         T(test_store_sqlite__commits_survive_exit_without_close),
         T(test_store_sqlite__kill_inside_transaction_loses_only_it),
     };
