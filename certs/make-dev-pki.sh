@@ -5,11 +5,13 @@
 # usage: make-dev-pki.sh [--force] [DIR]
 #        make-dev-pki.sh [--force] --add-client NAME URA UZI-NR AGB ORGANISATION [DIR]
 #
-# DIR defaults to dev/ beside this script (certs/dev). The first form makes the whole set: the
-# development CA, the server certificate for localhost, the client certificates and access.conf
-# (see README.md in this directory). If DIR already holds a complete set that still verifies, it
-# does nothing; --force makes a new set (a new CA: certificates made earlier stop verifying).
-# The second form signs one more client certificate NAME.crt/NAME.key with the CA in DIR; it
+# DIR defaults to dev/ beside this script (certs/dev). The first form makes the whole set (see
+# README.md in this directory): the development CA ca.pem (ca.key; trust.pem, the trust bundle,
+# is a copy), server.pem/server.key for localhost, NAME.pem/NAME.key for the clients institution,
+# practice, hap, privacy, untrusted (from another CA, untrusted-ca.pem) and expired, and
+# access.conf. If DIR already holds a complete set that still verifies, it does nothing;
+# --force makes a new set (a new CA: certificates made earlier stop verifying).
+# The second form signs one more client certificate NAME.pem/NAME.key with the CA in DIR; it
 # does not touch access.conf (it prints the line to add). --force replaces an existing NAME.
 #
 # Keys are ECDSA P-256, mode 0600. Only the openssl CLI (OpenSSL 3.0) and POSIX sh are used;
@@ -52,10 +54,10 @@ command -v openssl >/dev/null 2>&1 || die "openssl not found"
 [ -r "$cnf" ] || die "missing $cnf"
 
 # What a complete set is.
-leaves_trusted="server institution gp-practice huisartsenpost privacy-officer"
+leaves_trusted="server institution practice hap privacy"
 leaves="$leaves_trusted untrusted expired"
-files="ca.crt ca.key trust.pem untrusted-ca.crt access.conf"
-for n in $leaves; do files="$files $n.crt $n.key"; done
+files="ca.pem ca.key trust.pem untrusted-ca.pem access.conf"
+for n in $leaves; do files="$files $n.pem $n.key"; done
 
 # Everything here is fake: URAs 900000xx, UZI numbers 9000001xx, AGB codes 990000xx.
 ca_org="MGZ Handover development PKI - not for production"
@@ -103,7 +105,7 @@ new_db() {
   : > "$work/db-$1/index.txt"
 }
 
-# make_ca NAME CN: a self-signed CA, $work/NAME.crt and $work/NAME.key, bookkeeping db-NAME.
+# make_ca NAME CN: a self-signed CA, $work/NAME.pem and $work/NAME.key, bookkeeping db-NAME.
 make_ca() {
   new_db "$1"
   PKI_DB=$work/db-$1
@@ -111,12 +113,12 @@ make_ca() {
   run openssl req -new -config "$cnf" -key "$work/$1.key" -subj "/C=NL/O=$ca_org/CN=$2" \
       -out "$work/$1.csr"
   run openssl ca -batch -selfsign -config "$cnf" -keyfile "$work/$1.key" -in "$work/$1.csr" \
-      -startdate "$ca_start" -enddate "$ca_end" -extensions uzi_ca -notext -out "$work/$1.crt"
+      -startdate "$ca_start" -enddate "$ca_end" -extensions uzi_ca -notext -out "$work/$1.pem"
 }
 
 # issue CA NAME PROFILE UZI-NR URA AGB ORGANISATION CN VALIDITY
-# $work/NAME.crt and $work/NAME.key carrying the UZI identity, signed by the CA whose files are
-# $CA.crt/$CA.key and whose bookkeeping is db-$(basename CA) in the work directory.
+# $work/NAME.pem and $work/NAME.key carrying the UZI identity, signed by the CA whose files are
+# $CA.pem/$CA.key and whose bookkeeping is db-$(basename CA) in the work directory.
 # PROFILE: uzi_server or uzi_client (sections of uzi.cnf). VALIDITY: now (leaf_days from now)
 # or expired (January of last year).
 issue() {
@@ -131,8 +133,8 @@ issue() {
   esac
   name=$2 profile=$3 ca=$1
   shift 3
-  run openssl ca -batch -config "$cnf" -cert "$ca.crt" -keyfile "$ca.key" \
-      -in "$work/$name.csr" -extensions "$profile" -notext -out "$work/$name.crt" "$@"
+  run openssl ca -batch -config "$cnf" -cert "$ca.pem" -keyfile "$ca.key" \
+      -in "$work/$name.csr" -extensions "$profile" -notext -out "$work/$name.pem" "$@"
 }
 
 # set_complete: whether $dir holds every file of a set whose certificates still verify
@@ -143,13 +145,13 @@ set_complete() {
     if [ ! -s "$dir/$f" ]; then why="$f is missing"; return 1; fi
   done
   for n in $leaves_trusted; do
-    if ! openssl verify -CAfile "$dir/trust.pem" "$dir/$n.crt" >/dev/null 2>&1; then
-      why="$n.crt does not verify against trust.pem (expired, or from another CA)"; return 1
+    if ! openssl verify -CAfile "$dir/trust.pem" "$dir/$n.pem" >/dev/null 2>&1; then
+      why="$n.pem does not verify against trust.pem (expired, or from another CA)"; return 1
     fi
   done
-  if ! openssl verify -no_check_time -CAfile "$dir/trust.pem" "$dir/expired.crt" >/dev/null 2>&1 ||
-     ! openssl verify -CAfile "$dir/untrusted-ca.crt" "$dir/untrusted.crt" >/dev/null 2>&1; then
-    why="expired.crt or untrusted.crt is not from this set"; return 1
+  if ! openssl verify -no_check_time -CAfile "$dir/trust.pem" "$dir/expired.pem" >/dev/null 2>&1 ||
+     ! openssl verify -CAfile "$dir/untrusted-ca.pem" "$dir/untrusted.pem" >/dev/null 2>&1; then
+    why="expired.pem or untrusted.pem is not from this set"; return 1
   fi
   return 0
 }
@@ -170,18 +172,18 @@ if [ "$add" = 1 ]; then
     ''|*[/+=\\]*) usage_error "ORGANISATION must be non-empty, without / + = or \\: $a_org" ;;
   esac
   [ ${#a_org} -le 64 ] || usage_error "ORGANISATION longer than 64 characters"
-  if [ ! -s "$dir/ca.crt" ] || [ ! -s "$dir/ca.key" ]; then
+  if [ ! -s "$dir/ca.pem" ] || [ ! -s "$dir/ca.key" ]; then
     die "no CA in $dir: run $prog $dir first"
   fi
-  if [ -e "$dir/$a_name.crt" ] && [ "$force" = 0 ]; then
-    die "$dir/$a_name.crt exists (use --force to replace it)"
+  if [ -e "$dir/$a_name.pem" ] && [ "$force" = 0 ]; then
+    die "$dir/$a_name.pem exists (use --force to replace it)"
   fi
   work=$(mktemp -d "$dir/.new.XXXXXX")
   new_db ca
   issue "$dir/ca" "$a_name" uzi_client "$a_uzi" "$a_ura" "$a_agb" "$a_org" "$a_name" now
   mv -f "$work/$a_name.key" "$dir/$a_name.key"
-  mv -f "$work/$a_name.crt" "$dir/$a_name.crt"
-  echo "made $dir/$a_name.crt and $dir/$a_name.key (URA $a_ura, UZI $a_uzi)"
+  mv -f "$work/$a_name.pem" "$dir/$a_name.pem"
+  echo "made $dir/$a_name.pem and $dir/$a_name.key (URA $a_ura, UZI $a_uzi)"
   echo "to give it a role, add to $dir/access.conf, e.g.:"
   printf '%-15s %-16s %s\n' "$a_ura" reader "$a_org"
   exit 0
@@ -207,19 +209,19 @@ issue "$work/ca" server          uzi_server 900000100 90000000 99000000 \
   "MGZ Handover Service (development only)" localhost now
 issue "$work/ca" institution     uzi_client 900000101 90000001 99000001 \
   "Zorggroep De Linde" ecd.zorggroep-delinde.example now
-issue "$work/ca" gp-practice     uzi_client 900000102 90000002 99000002 \
+issue "$work/ca" practice        uzi_client 900000102 90000002 99000002 \
   "Huisartsenpraktijk Het Plein" his.hetplein.example now
-issue "$work/ca" huisartsenpost  uzi_client 900000103 90000003 99000003 \
+issue "$work/ca" hap             uzi_client 900000103 90000003 99000003 \
   "Huisartsenpost Regio Zwolle" hap.regiozwolle.example now
 # the privacy officer: the institution's URA, a UZI number of its own (access.conf maps that)
-issue "$work/ca" privacy-officer uzi_client 900000111 90000001 99000001 \
+issue "$work/ca" privacy         uzi_client 900000111 90000001 99000001 \
   "Zorggroep De Linde" "Functionaris Gegevensbescherming Zorggroep De Linde" now
 issue "$work/ca" expired         uzi_client 900000104 90000004 99000004 \
   "Thuiszorg De Vecht" ecd.thuiszorg-devecht.example expired
 issue "$work/untrusted-ca" untrusted uzi_client 900000199 90000099 99000099 \
   "Zorgcentrum Buitenaf" ecd.buitenaf.example now
 
-cp "$work/ca.crt" "$work/trust.pem"
+cp "$work/ca.pem" "$work/trust.pem"
 
 cat > "$work/access.conf" <<'EOF'
 # access.conf: which client may do what, for the development PKI (made by certs/make-dev-pki.sh).
@@ -242,9 +244,9 @@ cat > "$work/access.conf" <<'EOF'
 uzi:900000111   privacy-officer  Functionaris Gegevensbescherming Zorggroep De Linde
 
 # Test entries: these clients have a role, so a refusal proves what refuses them.
-# expired.crt (signed by the dev CA, expired): expiry refuses it.
+# expired.pem (signed by the dev CA, expired): expiry refuses it.
 90000004        reader           Thuiszorg De Vecht
-# untrusted.crt (signed by the Untrusted CA, not in trust.pem): the trust chain refuses it.
+# untrusted.pem (signed by the Untrusted CA, not in trust.pem): the trust chain refuses it.
 90000099        publisher        Zorgcentrum Buitenaf
 EOF
 
@@ -254,17 +256,27 @@ for f in $files; do
 done
 
 # Clients added earlier with --add-client were signed by the previous CA.
-for f in "$dir"/*.crt; do
-  n=$(basename "$f" .crt)
-  case " ca untrusted-ca $leaves " in
+for f in "$dir"/*.pem; do
+  n=$(basename "$f" .pem)
+  case " ca trust untrusted-ca $leaves " in
     *" $n "*) ;;
     *) echo "$prog: note: $f is from an earlier CA; remake it with --add-client --force" >&2 ;;
   esac
 done
+# Sets made before the files were renamed (.crt, gp-practice, ...) leave their files behind;
+# a NAME.key beside an old NAME.crt is stale too unless the set still uses NAME.
+for f in "$dir"/*.crt; do
+  [ -e "$f" ] || continue
+  n=$(basename "$f" .crt)
+  case " ca untrusted-ca $leaves " in
+    *" $n "*) echo "$prog: note: $f is from an older layout (now $n.pem); remove it" >&2 ;;
+    *) echo "$prog: note: $f and $n.key are from an older layout; remove them" >&2 ;;
+  esac
+done
 
 echo "made a development PKI in $dir (development and tests only):"
-echo "  ca.crt ca.key trust.pem   the MGZ Dev UZI CA; trust.pem is the trust bundle"
-echo "  server.crt server.key     localhost, 127.0.0.1"
-echo "  institution gp-practice huisartsenpost privacy-officer   clients (.crt .key)"
-echo "  untrusted (Untrusted CA, untrusted-ca.crt)  expired   clients the server must refuse"
+echo "  ca.pem ca.key trust.pem   the MGZ Dev UZI CA; trust.pem is the trust bundle"
+echo "  server.pem server.key     localhost, 127.0.0.1"
+echo "  institution practice hap privacy   clients (.pem .key)"
+echo "  untrusted (Untrusted CA, untrusted-ca.pem)  expired   clients the server must refuse"
 echo "  access.conf               URA/UZI number to role"

@@ -84,9 +84,10 @@ void fhir_outcome_rule(fhir_outcome *o, const fhir_node *n, fhir_severity sev, c
     fhir_issue *i = o->last;
     if (!i || strcmp(i->message, message_en) != 0)
         return; /* dropped */
-    i->rule_system = fhir_arena_strdup(o->arena, rule_system);
-    i->rule = fhir_arena_strdup(o->arena, rule);
-    i->message_nl = fhir_arena_strdup(o->arena, message_nl);
+    /* rule and Dutch text are optional: a plain issue with two languages */
+    i->rule_system = rule_system ? fhir_arena_strdup(o->arena, rule_system) : NULL;
+    i->rule = rule ? fhir_arena_strdup(o->arena, rule) : NULL;
+    i->message_nl = message_nl ? fhir_arena_strdup(o->arena, message_nl) : NULL;
 }
 
 int fhir_outcome_has_errors(const fhir_outcome *o)

@@ -107,6 +107,8 @@ int srv_store_document(srv_store *s, const char *patient_id, uint64_t version, s
 int srv_store_document_history(srv_store *s, const char *patient_id, srv_version *out,
                                size_t max, size_t *count);
 
+/* *empty = 1 when the store holds no resource at all. */
+int srv_store_is_empty(srv_store *s, int *empty);
 /* The patient's records (srv_txn_set_members), sorted by type and id, at
  * most `max`; malloc'd strings. No records: 0 with *count 0. */
 int srv_store_members(srv_store *s, const char *patient_id, char **types, char **ids, size_t max,

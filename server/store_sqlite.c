@@ -150,6 +150,7 @@ enum {
     ST_INSERT_MEMBER,
     ST_MEMBERS,
     ST_PATIENTS_OF,
+    ST_ANY_RESOURCE,
     ST__COUNT
 };
 
@@ -204,6 +205,7 @@ static const char *const statement_sql[ST__COUNT] = {
     [ST_MEMBERS] = "SELECT type, id FROM member WHERE patient_id = ?1 ORDER BY type, id LIMIT ?2",
     [ST_PATIENTS_OF] =
         "SELECT patient_id FROM member WHERE type = ?1 AND id = ?2 ORDER BY patient_id LIMIT ?3",
+    [ST_ANY_RESOURCE] = "SELECT EXISTS (SELECT 1 FROM current)",
 };
 
 /* A write transaction. Each store has one, embedded: srv_store_begin hands
@@ -1161,4 +1163,20 @@ int srv_store_patients_of(srv_store *s, const char *type, const char *id, char *
     }
     char **outs[1] = {patient_ids};
     return collect_strings(s, st, 1, outs, max, count);
+}
+
+int srv_store_is_empty(srv_store *s, int *empty)
+{
+    if (!s || !empty)
+        return SRV_E_INVALID;
+    sqlite3_stmt *st = s->st[ST_ANY_RESOURCE];
+    int rc = step_row(st);
+    if (rc == 1) {
+        *empty = sqlite3_column_int(st, 0) == 0;
+        rc = 0;
+    } else if (rc == 0) {
+        rc = SRV_E_IO;
+    }
+    stmt_done(st);
+    return rc;
 }

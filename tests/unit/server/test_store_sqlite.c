@@ -1041,6 +1041,24 @@ static void test_store_sqlite__txn_sees_versions_and_time(void **state)
     assert_null(srv_txn_time(t));
 }
 
+static void test_store_sqlite__is_empty_until_the_first_commit(void **state)
+{
+    fx *f = *state;
+    int empty = 0;
+    assert_int_equal(srv_store_is_empty(f->s, &empty), 0);
+    assert_int_equal(empty, 1);
+    srv_txn *t = NULL;
+    uint64_t v;
+    assert_int_equal(srv_store_begin(f->s, &t), 0);
+    assert_int_equal(srv_txn_put(t, "Patient", "p1", 0, "{}", 2, &v), 0);
+    srv_txn_rollback(t);
+    assert_int_equal(srv_store_is_empty(f->s, &empty), 0);
+    assert_int_equal(empty, 1);
+    put1(f->s, "Patient", "p1", 0, "{}");
+    assert_int_equal(srv_store_is_empty(f->s, &empty), 0);
+    assert_int_equal(empty, 0);
+}
+
 static void test_store_sqlite__schema_1_is_upgraded(void **state)
 {
     fx *f = *state;
@@ -1183,6 +1201,7 @@ int main(void)
         T(test_store_sqlite__members_must_exist_at_commit),
         T(test_store_sqlite__txn_sees_versions_and_time),
         T(test_store_sqlite__schema_1_is_upgraded),
+        T(test_store_sqlite__is_empty_until_the_first_commit),
         T(test_store_sqlite__commits_survive_exit_without_close),
         T(test_store_sqlite__kill_inside_transaction_loses_only_it),
     };

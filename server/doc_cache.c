@@ -1,0 +1,275 @@
+/*
+ * doc_cache.c — pre-rendered handover documents in memory.
+ *
+ * Each entry holds, per format, one MHD response made once from the stored
+ * bytes (headers included); every read of that version queues the same
+ * response, so the read path neither parses, builds nor serialises, and
+ * does not copy the body. A hash table of chains finds the patient; a list
+ * in least-recently-used order picks whom to drop when full.
+ *
+ * Responses are queued while the lock is held: queueing takes MHD's own
+ * reference, so an entry dropped right after cannot free a response that a
+ * connection still sends.
+ *
+ * Staleness: a writer puts the version it committed; a reader that missed
+ * puts what it read only when no publish happened since it started reading
+ * (the generation), so an older version can never replace a newer one.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc_cache.h"
+
+typedef struct entry {
+    char *patient_id;
+    uint64_t version;
+    char etag[SRV_FMT_COUNT][96];
+    struct MHD_Response *resp[SRV_FMT_COUNT];
+    struct entry *chain;          /* next in the hash bucket */
+    struct entry *newer, *older;  /* use order */
+} entry;
+
+struct srv_doc_cache {
+    pthread_mutex_t lock;
+    entry **buckets;
+    size_t nbuckets;              /* a power of two */
+    size_t count, max;
+    entry *newest, *oldest;
+    uint64_t generation;
+};
+
+srv_doc_cache *srv_doc_cache_new(unsigned max)
+{
+    srv_doc_cache *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->max = max;
+    c->nbuckets = 16;
+    while (c->nbuckets < (size_t)max)
+        c->nbuckets <<= 1;
+    c->buckets = calloc(c->nbuckets, sizeof *c->buckets);
+    if (!c->buckets) {
+        free(c);
+        return NULL;
+    }
+    pthread_mutex_init(&c->lock, NULL);
+    return c;
+}
+
+static void entry_free(entry *e)
+{
+    for (int f = 0; f < SRV_FMT_COUNT; f++)
+        if (e->resp[f])
+            MHD_destroy_response(e->resp[f]);
+    free(e->patient_id);
+    free(e);
+}
+
+void srv_doc_cache_free(srv_doc_cache *c)
+{
+    if (!c)
+        return;
+    for (entry *e = c->newest, *next; e; e = next) {
+        next = e->older;
+        entry_free(e);
+    }
+    free(c->buckets);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+static size_t hash(const char *s)
+{
+    size_t h = 1469598103934665603u; /* FNV-1a */
+    while (*s)
+        h = (h ^ (unsigned char)*s++) * 1099511628211u;
+    return h;
+}
+
+static entry **slot(srv_doc_cache *c, const char *patient_id)
+{
+    entry **p = &c->buckets[hash(patient_id) & (c->nbuckets - 1)];
+    while (*p && strcmp((*p)->patient_id, patient_id) != 0)
+        p = &(*p)->chain;
+    return p;
+}
+
+static void unlink_use(srv_doc_cache *c, entry *e)
+{
+    if (e->newer)
+        e->newer->older = e->older;
+    else
+        c->newest = e->older;
+    if (e->older)
+        e->older->newer = e->newer;
+    else
+        c->oldest = e->newer;
+    e->newer = e->older = NULL;
+}
+
+static void link_newest(srv_doc_cache *c, entry *e)
+{
+    e->older = c->newest;
+    e->newer = NULL;
+    if (c->newest)
+        c->newest->newer = e;
+    c->newest = e;
+    if (!c->oldest)
+        c->oldest = e;
+}
+
+static void drop(srv_doc_cache *c, entry *e)
+{
+    entry **p = slot(c, e->patient_id);
+    *p = e->chain;
+    unlink_use(c, e);
+    c->count--;
+    entry_free(e);
+}
+
+void srv_doc_etag(const srv_version *doc, srv_format f, char out[96])
+{
+    snprintf(out, 96, "\"%.80s-%s\"", doc->etag, f == SRV_FMT_XML ? "xml" : "json");
+}
+
+struct MHD_Response *srv_doc_response(const srv_version *doc, srv_format f)
+{
+    char etag[96], date[32];
+    const char *bytes = f == SRV_FMT_XML ? doc->xml : doc->json;
+    size_t len = f == SRV_FMT_XML ? doc->xml_len : doc->json_len;
+    struct MHD_Response *resp = srv_bytes_response(bytes, len, f);
+    if (!resp)
+        return NULL;
+    srv_doc_etag(doc, f, etag);
+    srv_http_date(doc->last_modified, date);
+    if (MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag) != MHD_YES ||
+        (date[0] && MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date) != MHD_YES) ||
+        /* patient data: a client may keep it only to revalidate with If-None-Match */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache") != MHD_YES) {
+        MHD_destroy_response(resp);
+        return NULL;
+    }
+    return resp;
+}
+
+static enum MHD_Result not_modified(srv_request *r, const char *etag)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag) != MHD_YES) {
+        MHD_destroy_response(resp);
+        resp = NULL;
+    }
+    return srv_queue(r, MHD_HTTP_NOT_MODIFIED, resp);
+}
+
+enum MHD_Result srv_send_document(srv_request *r, const srv_version *doc)
+{
+    char etag[96];
+    srv_doc_etag(doc, r->fmt, etag);
+    if (srv_if_none_match(r, etag))
+        return not_modified(r, etag);
+    return srv_queue(r, MHD_HTTP_OK, srv_doc_response(doc, r->fmt));
+}
+
+int srv_doc_cache_answer(srv_doc_cache *c, srv_request *r, const char *patient_id,
+                         enum MHD_Result *ret)
+{
+    if (!c || c->max == 0)
+        return 0;
+    pthread_mutex_lock(&c->lock);
+    entry *e = *slot(c, patient_id);
+    if (!e) {
+        pthread_mutex_unlock(&c->lock);
+        return 0;
+    }
+    if (c->newest != e) {
+        unlink_use(c, e);
+        link_newest(c, e);
+    }
+    if (srv_if_none_match(r, e->etag[r->fmt])) {
+        char etag[96];
+        memcpy(etag, e->etag[r->fmt], sizeof etag);
+        pthread_mutex_unlock(&c->lock);
+        *ret = not_modified(r, etag);
+        return 1;
+    }
+    r->status = MHD_HTTP_OK;
+    *ret = MHD_queue_response(r->conn, MHD_HTTP_OK, e->resp[r->fmt]);
+    pthread_mutex_unlock(&c->lock);
+    return 1;
+}
+
+uint64_t srv_doc_cache_generation(srv_doc_cache *c)
+{
+    if (!c)
+        return 0;
+    pthread_mutex_lock(&c->lock);
+    uint64_t g = c->generation;
+    pthread_mutex_unlock(&c->lock);
+    return g;
+}
+
+/* Puts `doc` for the patient unless the generation moved on (readers) or
+ * the cached version is newer. The responses are made outside the lock. */
+static void put(srv_doc_cache *c, const char *patient_id, const srv_version *doc, int writer,
+                uint64_t generation)
+{
+    if (!c || c->max == 0)
+        return;
+    entry *e = calloc(1, sizeof *e);
+    if (!e)
+        goto failed;
+    e->patient_id = strdup(patient_id);
+    e->version = doc->version;
+    for (int f = 0; f < SRV_FMT_COUNT; f++) {
+        srv_doc_etag(doc, (srv_format)f, e->etag[f]);
+        e->resp[f] = srv_doc_response(doc, (srv_format)f);
+    }
+    if (!e->patient_id || !e->resp[SRV_FMT_JSON] || !e->resp[SRV_FMT_XML]) {
+        entry_free(e);
+        goto failed;
+    }
+    pthread_mutex_lock(&c->lock);
+    if (writer)
+        c->generation++;
+    else if (generation != c->generation)
+        goto skip;
+    entry *old = *slot(c, patient_id);
+    if (old && old->version >= e->version && !writer)
+        goto skip;
+    if (old)
+        drop(c, old);
+    while (c->count >= c->max && c->oldest)
+        drop(c, c->oldest);
+    *slot(c, patient_id) = e;
+    link_newest(c, e);
+    c->count++;
+    pthread_mutex_unlock(&c->lock);
+    return;
+skip:
+    pthread_mutex_unlock(&c->lock);
+    entry_free(e);
+    return;
+failed:
+    if (writer) { /* out of memory: at least no older version may stay */
+        pthread_mutex_lock(&c->lock);
+        c->generation++;
+        entry *stale = *slot(c, patient_id);
+        if (stale)
+            drop(c, stale);
+        pthread_mutex_unlock(&c->lock);
+    }
+}
+
+void srv_doc_cache_put_read(srv_doc_cache *c, uint64_t generation, const char *patient_id,
+                            const srv_version *doc)
+{
+    put(c, patient_id, doc, 0, generation);
+}
+
+void srv_doc_cache_put_published(srv_doc_cache *c, const char *patient_id, const srv_version *doc)
+{
+    put(c, patient_id, doc, 1, 0);
+}

@@ -1,0 +1,38 @@
+/*
+ * doc_cache.h — the read path: pre-rendered handover documents as ready
+ * MHD responses, kept in memory and answered with a lookup and a send.
+ */
+#ifndef SRV_DOC_CACHE_H
+#define SRV_DOC_CACHE_H
+
+#include "server.h"
+
+/* At most `max` patients' current documents (0: no caching). */
+srv_doc_cache *srv_doc_cache_new(unsigned max);
+void srv_doc_cache_free(srv_doc_cache *c);
+
+/* Answers the patient's current document from memory (200, or 304 when
+ * If-None-Match names it): 1 with *ret set, 0 when it is not cached. */
+int srv_doc_cache_answer(srv_doc_cache *c, srv_request *r, const char *patient_id,
+                         enum MHD_Result *ret);
+
+/* Readers: the generation before they read the store, and the put after;
+ * the put is dropped when a publish happened in between (the bytes read may
+ * be older than what the writer cached). */
+uint64_t srv_doc_cache_generation(srv_doc_cache *c);
+void srv_doc_cache_put_read(srv_doc_cache *c, uint64_t generation, const char *patient_id,
+                            const srv_version *doc);
+/* Writers, after the commit: the new current document replaces the old. */
+void srv_doc_cache_put_published(srv_doc_cache *c, const char *patient_id, const srv_version *doc);
+
+/* The response for a stored document version in format f (headers set). */
+struct MHD_Response *srv_doc_response(const srv_version *doc, srv_format f);
+/* The ETag a document version has in format f: "<stored>-json" / "<stored>-xml". */
+void srv_doc_etag(const srv_version *doc, srv_format f, char out[96]);
+/* Answers a stored document (200 or 304) without the cache. */
+enum MHD_Result srv_send_document(srv_request *r, const srv_version *doc);
+
+/* Answers the patient's current document: cache, else store (handler_handover.c). */
+enum MHD_Result srv_answer_document(srv_request *r, const char *patient_id);
+
+#endif

@@ -1,0 +1,69 @@
+/*
+ * handler_handover.c — the read the service exists for: the patient's
+ * current handover document, GET /fhir/Patient/{id}/$handover or
+ * GET /fhir/Patient/$handover?identifier=system|value (e.g. the BSN).
+ *
+ * A lookup and a send: the document was built, rendered and stored when it
+ * was published; here it is answered from the in-memory cache of ready
+ * responses, or read from the store once and put in the cache.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "doc_cache.h"
+
+enum MHD_Result srv_answer_document(srv_request *r, const char *patient_id)
+{
+    enum MHD_Result ret;
+    srv_doc_cache *cache = r->srv->docs;
+    if (srv_doc_cache_answer(cache, r, patient_id, &ret))
+        return ret;
+    uint64_t generation = srv_doc_cache_generation(cache);
+    srv_store *st = srv_thread_store(r->srv);
+    srv_version doc;
+    int rc = st ? srv_store_document(st, patient_id, 0, &doc) : SRV_E_IO;
+    if (rc == SRV_E_NOTFOUND || rc == SRV_E_INVALID)
+        return srv_fail(r, MHD_HTTP_NOT_FOUND, "not-found",
+                        "there is no handover for this patient",
+                        "voor deze patiënt is geen overdracht");
+    if (rc)
+        return srv_fail_store(r, rc);
+    srv_doc_cache_put_read(cache, generation, patient_id, &doc);
+    ret = srv_send_document(r, &doc);
+    srv_version_free(&doc);
+    return ret;
+}
+
+enum MHD_Result srv_handle_handover(srv_request *r)
+{
+    if (r->path.id)
+        return srv_answer_document(r, r->path.id);
+    const char *q = srv_arg(r, "identifier");
+    const char *bar = q ? strchr(q, '|') : NULL;
+    if (!bar || bar == q || !bar[1])
+        return srv_fail(r, MHD_HTTP_BAD_REQUEST, "required",
+                        "Patient/$handover needs identifier=system|value",
+                        "Patient/$handover heeft identifier=system|value nodig");
+    srv_store *st = srv_thread_store(r->srv);
+    if (!st)
+        return srv_fail_store(r, SRV_E_IO);
+    const char *sys = fhir_arena_strndup(r->a, q, (size_t)(bar - q));
+    char *ids[2];
+    size_t n = 0;
+    int rc = sys ? srv_store_find(st, "Patient", sys, bar + 1, ids, 2, &n) : SRV_E_NOMEM;
+    if (rc)
+        return srv_fail_store(r, rc);
+    const char *id = n == 1 ? fhir_arena_strdup(r->a, ids[0]) : NULL;
+    for (size_t i = 0; i < n; i++)
+        free(ids[i]);
+    if (n == 0)
+        return srv_fail(r, MHD_HTTP_NOT_FOUND, "not-found", "no patient has this identifier",
+                        "geen patiënt heeft deze identificatie");
+    if (n > 1)
+        return srv_fail(r, MHD_HTTP_CONFLICT, "multiple-matches",
+                        "more than one patient has this identifier",
+                        "meer dan één patiënt heeft deze identificatie");
+    if (!id)
+        return srv_queue(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL);
+    return srv_answer_document(r, id);
+}

@@ -1,0 +1,66 @@
+/*
+ * handler_validate.c — POST /fhir/{type}/$validate: checks a resource and
+ * stores nothing. The body is the resource itself or a Parameters resource
+ * with it in parameter "resource" (FHIR Resource-validate).
+ *
+ * What is checked: the R4 definitions always; for a Bundle also the MGZ
+ * handover — a document Bundle against the handover profile and the
+ * covenant rules, a transaction or collection Bundle as one patient's
+ * records (the rules). The answer is 200 with an OperationOutcome that
+ * lists every issue; 400 only when the body cannot be read at all.
+ */
+#include <string.h>
+
+#include "handover.h"
+#include "server.h"
+
+/* The resource inside Parameters.parameter[name=resource], or NULL. */
+static fhir_node *parameter_resource(fhir_node *params)
+{
+    for (fhir_node *p = fhir_node_child(params, "parameter"); p; p = fhir_node_next_same(p)) {
+        const char *name = fhir_node_child_value(p, "name");
+        if (name && strcmp(name, "resource") == 0)
+            return fhir_node_child(p, "resource");
+    }
+    return NULL;
+}
+
+enum MHD_Result srv_handle_validate(srv_request *r)
+{
+    srv_format in;
+    if (srv_body_format(srv_header(r, MHD_HTTP_HEADER_CONTENT_TYPE), &in) != 0)
+        return srv_fail(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "not-supported",
+                        "Content-Type must be application/fhir+json or application/fhir+xml",
+                        "Content-Type moet application/fhir+json of application/fhir+xml zijn");
+    fhir_outcome o;
+    fhir_outcome_init(&o, r->a);
+    fhir_limits lim = {r->srv->cfg->max_body, fhir_default_limits.max_depth};
+    fhir_node *res = in == SRV_FMT_XML ? fhir_read_xml(r->a, r->body.data, r->body.len, &lim, &o)
+                                       : fhir_read_json(r->a, r->body.data, r->body.len, &lim, &o);
+    if (!res)
+        return srv_fail_outcome(r, MHD_HTTP_BAD_REQUEST, &o);
+    fhir_validate(res, &o);
+    if (strcmp(fhir_node_resource_type(res), "Parameters") == 0 &&
+        strcmp(r->path.type, "Parameters") != 0) {
+        fhir_node *inner = parameter_resource(res);
+        if (!inner)
+            return srv_fail(r, MHD_HTTP_BAD_REQUEST, "required",
+                            "Parameters without a parameter named resource",
+                            "Parameters zonder parameter met de naam resource");
+        res = inner;
+    }
+    const char *type = fhir_node_resource_type(res);
+    if (strcmp(type, r->path.type) != 0)
+        return srv_fail(r, MHD_HTTP_BAD_REQUEST, "invalid",
+                        "the resource type differs from the URL's",
+                        "het resourcetype verschilt van dat in de URL");
+    if (strcmp(type, "Bundle") == 0 && !fhir_outcome_has_errors(&o)) {
+        handover_options opt = {.review_days = r->srv->cfg->review_days};
+        const char *btype = fhir_node_child_value(res, "type");
+        if (btype && strcmp(btype, "document") == 0)
+            handover_check_document(r->a, res, &opt, &o);
+        else if (btype && (strcmp(btype, "transaction") == 0 || strcmp(btype, "collection") == 0))
+            handover_check(r->a, res, &opt, &o);
+    }
+    return srv_fail_outcome(r, MHD_HTTP_OK, &o);
+}

@@ -1,0 +1,385 @@
+/*
+ * publish.c — the write path (publish.h): resources in, documents rebuilt,
+ * one commit.
+ *
+ * Build at write: a patient's handover document is rebuilt from the current
+ * versions of the patient's records, as this transaction sees them (its own
+ * writes included), and stored with its XML and JSON bytes and ETag in the
+ * same transaction. A covenant rule that the new state breaks rolls
+ * everything back (422), so the stored document always follows the rules.
+ * 2xx only after srv_txn_commit returned 0, i.e. after the data is durable.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include "doc_cache.h"
+#include "handover.h"
+#include "publish.h"
+
+#define SRV__MAX_RECORDS 2000      /* records one patient's document is built from */
+#define SRV__MAX_SHARERS 1000      /* patients one shared record (an Organization) may rebuild */
+#define SRV__DOC_LIMIT (64u * 1024 * 1024)
+
+const char *srv_new_id(fhir_arena *a)
+{
+    unsigned char b[16];
+    if (RAND_bytes(b, sizeof b) != 1)
+        return NULL;
+    b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
+    b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
+    return fhir_arena_printf(a, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+                             b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],
+                             b[11], b[12], b[13], b[14], b[15]);
+}
+
+static int oom(srv_pub *p)
+{
+    fhir_outcome_add(&p->o, FHIR_SEV_FATAL, "exception", NULL, 0, 0, "out of memory");
+    return MHD_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* A store error as a status, with an issue that says it. */
+static int store_status(srv_pub *p, int rc)
+{
+    switch (rc) {
+    case 0:
+        return 0;
+    case SRV_E_CONFLICT:
+        fhir_outcome_rule(&p->o, NULL, FHIR_SEV_ERROR, "conflict", NULL, NULL,
+                          "de resource is gewijzigd sinds de versie in If-Match",
+                          "the resource was changed since the version named in If-Match");
+        return MHD_HTTP_PRECONDITION_FAILED;
+    case SRV_E_BUSY:
+        fhir_outcome_rule(&p->o, NULL, FHIR_SEV_ERROR, "transient", NULL, NULL,
+                          "de opslag is bezet; probeer opnieuw", "the store is busy; try again");
+        return MHD_HTTP_SERVICE_UNAVAILABLE;
+    case SRV_E_NOMEM:
+        return oom(p);
+    case SRV_E_INVALID:
+        fhir_outcome_rule(&p->o, NULL, FHIR_SEV_ERROR, "invalid", NULL, NULL,
+                          "een sleutel of verwijzing is onbruikbaar (te lang of naar iets dat "
+                          "niet bestaat)",
+                          "a key or reference is unusable (too long, or to something that does "
+                          "not exist)");
+        return MHD_HTTP_UNPROCESSABLE_CONTENT;
+    default:
+        srv_log("error", "store-failed", "rc=%d", rc);
+        fhir_outcome_rule(&p->o, NULL, FHIR_SEV_FATAL, "exception", NULL, NULL,
+                          "de opslag faalde", "the store failed");
+        return MHD_HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+int srv_pub_begin(srv_pub *p, srv_request *r)
+{
+    fhir_outcome o = p->o; /* issues gathered before the transaction stay */
+    memset(p, 0, sizeof *p);
+    p->r = r;
+    p->o = o.arena ? o : p->o;
+    if (!p->o.arena)
+        fhir_outcome_init(&p->o, r->a);
+    p->st = srv_thread_store(r->srv);
+    if (!p->st)
+        return store_status(p, SRV_E_IO);
+    int rc = store_status(p, srv_store_begin(p->st, &p->t));
+    if (rc)
+        return rc;
+    p->now = fhir_arena_strdup(r->a, srv_txn_time(p->t));
+    return p->now ? 0 : oom(p);
+}
+
+static int mark_patient(srv_pub *p, const char *patient_id)
+{
+    for (size_t i = 0; i < p->npatients; i++)
+        if (strcmp(p->patients[i], patient_id) == 0)
+            return 0;
+    if (p->npatients == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 8;
+        const char **n = fhir_arena_alloc(p->r->a, cap * sizeof *n);
+        if (!n)
+            return oom(p);
+        if (p->npatients)
+            memcpy(n, p->patients, p->npatients * sizeof *n);
+        p->patients = n;
+        p->cap = cap;
+    }
+    p->patients[p->npatients] = fhir_arena_strdup(p->r->a, patient_id);
+    return p->patients[p->npatients++] ? 0 : oom(p);
+}
+
+/* Sets (or adds) a primitive child's value. */
+static int set_child(fhir_arena *a, fhir_node *n, const char *name, const char *value)
+{
+    fhir_node *c = fhir_node_child(n, name);
+    if (!c)
+        return fhir_node_add_named(a, n, name, value) ? 0 : -1;
+    c->value = fhir_arena_strdup(a, value);
+    c->value_len = c->value ? (uint32_t)strlen(value) : 0;
+    return c->value ? 0 : -1;
+}
+
+/* id, meta.versionId and meta.lastUpdated as the server assigns them. */
+static int stamp(fhir_arena *a, fhir_node *res, const char *id, uint64_t version, const char *now)
+{
+    fhir_node *meta = fhir_node_child(res, "meta");
+    if (!meta)
+        meta = fhir_node_add_named(a, res, "meta", NULL);
+    char v[24];
+    snprintf(v, sizeof v, "%llu", (unsigned long long)version);
+    if (!meta || set_child(a, res, "id", id) || set_child(a, meta, "versionId", v) ||
+        set_child(a, meta, "lastUpdated", now))
+        return -1;
+    return 0;
+}
+
+/* The resource's identifiers (system and value both present) for the index. */
+static int index_identifiers(srv_pub *p, const fhir_node *res, const char *type, const char *id)
+{
+    const char *sys[64], *val[64];
+    size_t n = 0;
+    for (const fhir_node *i = fhir_node_child(res, "identifier"); i && n < 64;
+         i = fhir_node_next_same(i)) {
+        const char *s = fhir_node_child_value(i, "system");
+        const char *v = fhir_node_child_value(i, "value");
+        if (s && v) {
+            sys[n] = s;
+            val[n++] = v;
+        }
+    }
+    return store_status(p, srv_txn_set_identifiers(p->t, type, id, sys, val, n));
+}
+
+/* Marks every patient whose records include type/id. */
+static int mark_sharers(srv_pub *p, const char *type, const char *id)
+{
+    char **pids = malloc(SRV__MAX_SHARERS * sizeof *pids);
+    size_t n = 0;
+    if (!pids)
+        return oom(p);
+    int rc = store_status(p, srv_store_patients_of(p->st, type, id, pids, SRV__MAX_SHARERS, &n));
+    for (size_t i = 0; i < n; i++) {
+        if (!rc)
+            rc = mark_patient(p, pids[i]);
+        free(pids[i]);
+    }
+    free(pids);
+    return rc;
+}
+
+int srv_pub_put(srv_pub *p, fhir_node *res, const char *id, uint64_t expected,
+                uint64_t *version)
+{
+    const char *type = fhir_node_resource_type(res);
+    uint64_t cur;
+    int rc = store_status(p, srv_txn_version(p->t, type, id, &cur));
+    if (rc)
+        return rc;
+    if (stamp(p->r->a, res, id, cur + 1, p->now) != 0)
+        return oom(p);
+    fhir_buf json;
+    fhir_buf_init(&json, SRV__DOC_LIMIT);
+    if (fhir_write_json(res, &json, 0) != 0) {
+        fhir_buf_free(&json);
+        return oom(p);
+    }
+    rc = store_status(p, srv_txn_put(p->t, type, id, expected, json.data, json.len, version));
+    fhir_buf_free(&json);
+    if (!rc)
+        rc = index_identifiers(p, res, type, id);
+    if (!rc)
+        rc = mark_sharers(p, type, id);
+    return rc;
+}
+
+int srv_pub_set_records(srv_pub *p, const char *patient_id, const char *const *types,
+                        const char *const *ids, size_t n)
+{
+    int rc = store_status(p, srv_txn_set_members(p->t, patient_id, types, ids, n));
+    return rc ? rc : mark_patient(p, patient_id);
+}
+
+/* The patient id of the first "Patient/{id}" reference in the tree. */
+static const char *patient_reference(const fhir_node *n)
+{
+    for (const fhir_node *c = n->first; c; c = c->next) {
+        if (c->value && strcmp(c->name, "reference") == 0 && strncmp(c->value, "Patient/", 8) == 0 &&
+            !strchr(c->value + 8, '/'))
+            return c->value + 8;
+        const char *found = c->first ? patient_reference(c) : NULL;
+        if (found)
+            return found;
+    }
+    return NULL;
+}
+
+int srv_pub_link(srv_pub *p, const fhir_node *res, const char *type, const char *id)
+{
+    char *pid[1];
+    size_t n = 0;
+    int rc = store_status(p, srv_store_patients_of(p->st, type, id, pid, 1, &n));
+    if (rc || n) {
+        if (n)
+            free(pid[0]);
+        return rc;
+    }
+    const char *patient = patient_reference(res);
+    if (!patient)
+        return 0;
+    char **types = malloc((SRV__MAX_RECORDS + 1) * sizeof *types);
+    char **ids = malloc((SRV__MAX_RECORDS + 1) * sizeof *ids);
+    if (!types || !ids) {
+        free(types);
+        free(ids);
+        return oom(p);
+    }
+    rc = store_status(p, srv_store_members(p->st, patient, types, ids, SRV__MAX_RECORDS, &n));
+    if (!rc && n > 0) { /* only a patient with a handover gets records added */
+        types[n] = (char *)type;
+        ids[n] = (char *)id;
+        rc = srv_pub_set_records(p, patient, (const char *const *)types,
+                                 (const char *const *)ids, n + 1);
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(types[i]);
+        free(ids[i]);
+    }
+    free(types);
+    free(ids);
+    return rc;
+}
+
+/* The patient's records as a collection Bundle, read through the transaction. */
+static int gather(srv_pub *p, const char *patient_id, fhir_node **out)
+{
+    fhir_arena *a = p->r->a;
+    char **types = malloc(SRV__MAX_RECORDS * sizeof *types);
+    char **ids = malloc(SRV__MAX_RECORDS * sizeof *ids);
+    size_t n = 0;
+    int rc = types && ids ? 0 : oom(p);
+    if (!rc)
+        rc = store_status(p, srv_store_members(p->st, patient_id, types, ids, SRV__MAX_RECORDS, &n));
+    fhir_node *bundle = rc ? NULL : fhir_node_new(a, "Bundle", FHIR_NONE, fhir_type_find("Bundle"));
+    if (!rc && (!bundle || !fhir_node_add_named(a, bundle, "type", "collection")))
+        rc = oom(p);
+    for (size_t i = 0; i < n && !rc; i++) {
+        srv_version v;
+        rc = store_status(p, srv_store_read(p->st, types[i], ids[i], 0, &v));
+        if (rc)
+            break;
+        fhir_outcome scratch;
+        fhir_outcome_init(&scratch, a);
+        fhir_node *res = fhir_read_json(a, v.json, v.json_len, NULL, &scratch);
+        srv_version_free(&v);
+        fhir_node *entry = fhir_node_add_named(a, bundle, "entry", NULL);
+        const fhir_name_entry *ne = entry ? fhir_name_find(entry->type, "resource", 8) : NULL;
+        if (!res || !entry || !ne ||
+            !fhir_node_add_named(a, entry, "fullUrl",
+                                 fhir_arena_printf(a, "%s/%s/%s", p->r->srv->cfg->base_url,
+                                                   types[i], ids[i]))) {
+            rc = oom(p);
+            break;
+        }
+        res->name = ne->name;
+        res->elem = ne->elem;
+        fhir_node_add(entry, res);
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(types[i]);
+        free(ids[i]);
+    }
+    free(types);
+    free(ids);
+    *out = bundle;
+    return rc;
+}
+
+/* Builds, renders and stores the patient's next document version. */
+static int rebuild(srv_pub *p, const char *patient_id)
+{
+    fhir_arena *a = p->r->a;
+    fhir_node *records = NULL;
+    int rc = gather(p, patient_id, &records);
+    if (rc)
+        return rc;
+    handover_options opt = {.now = p->now, .review_days = p->r->srv->cfg->review_days};
+    fhir_node *doc = handover_build(a, records, &opt, &p->o);
+    if (!doc)
+        return fhir_arena_failed(a) ? oom(p) : MHD_HTTP_UNPROCESSABLE_CONTENT;
+    uint64_t cur;
+    if ((rc = store_status(p, srv_txn_document_version(p->t, patient_id, &cur))))
+        return rc;
+    if (stamp(a, doc, patient_id, cur + 1, p->now) != 0)
+        return oom(p);
+    fhir_buf xml, json;
+    fhir_buf_init(&xml, SRV__DOC_LIMIT);
+    fhir_buf_init(&json, SRV__DOC_LIMIT);
+    if (fhir_write_xml(doc, &xml, 0) != 0 || fhir_write_json(doc, &json, 0) != 0) {
+        fhir_buf_free(&xml);
+        fhir_buf_free(&json);
+        return oom(p);
+    }
+    /* strong ETag: the version and a digest of the bytes */
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned mdlen = 0;
+    char etag[48];
+    EVP_Digest(json.data, json.len, md, &mdlen, EVP_sha256(), NULL);
+    snprintf(etag, sizeof etag, "%llu-%02x%02x%02x%02x%02x%02x%02x%02x", (unsigned long long)(cur + 1),
+             md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7]);
+    srv_version d = {0};
+    rc = store_status(p, srv_txn_put_document(p->t, patient_id, patient_id, xml.data, xml.len,
+                                              json.data, json.len, etag, &d.version));
+    if (rc) {
+        fhir_buf_free(&xml);
+        fhir_buf_free(&json);
+        return rc;
+    }
+    srv_version *docs = realloc(p->docs, (p->ndocs + 1) * sizeof *docs);
+    if (!docs) {
+        fhir_buf_free(&xml);
+        fhir_buf_free(&json);
+        return oom(p);
+    }
+    p->docs = docs;
+    d.type = strdup("Bundle");
+    d.id = strdup(patient_id);
+    d.last_modified = strdup(p->now);
+    d.etag = strdup(etag);
+    d.xml = fhir_buf_take(&xml, &d.xml_len);
+    d.json = fhir_buf_take(&json, &d.json_len);
+    p->docs[p->ndocs++] = d;
+    if (!d.type || !d.id || !d.last_modified || !d.etag)
+        return oom(p);
+    return 0;
+}
+
+int srv_pub_commit(srv_pub *p)
+{
+    int rc = 0;
+    for (size_t i = 0; i < p->npatients && !rc; i++)
+        rc = rebuild(p, p->patients[i]);
+    if (rc)
+        return rc;
+    rc = store_status(p, srv_txn_commit(p->t));
+    p->t = NULL;
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < p->ndocs; i++)
+        srv_doc_cache_put_published(p->r->srv->docs, p->docs[i].id, &p->docs[i]);
+    return 0;
+}
+
+void srv_pub_end(srv_pub *p)
+{
+    if (p->t)
+        srv_txn_rollback(p->t);
+    p->t = NULL;
+    for (size_t i = 0; i < p->ndocs; i++)
+        srv_version_free(&p->docs[i]);
+    free(p->docs);
+    p->docs = NULL;
+    p->ndocs = 0;
+}

@@ -1,0 +1,63 @@
+/*
+ * publish.h — the write path every writing handler shares (transaction,
+ * update, create): one store transaction that writes resources, keeps the
+ * patients' record lists, rebuilds every affected patient's handover
+ * document and commits, all or nothing.
+ *
+ * Calls return 0 or the HTTP status to answer, with the issues on p->o.
+ * Use: srv_pub_begin, srv_pub_put / srv_pub_set_records …, srv_pub_commit,
+ * and always srv_pub_end.
+ */
+#ifndef SRV_PUBLISH_H
+#define SRV_PUBLISH_H
+
+#include "server.h"
+
+typedef struct srv_pub {
+    srv_request *r;
+    srv_store *st;
+    srv_txn *t;
+    fhir_outcome o;
+    const char *now;          /* the transaction's instant: meta.lastUpdated, document date */
+    const char **patients;    /* whose documents to rebuild (arena) */
+    size_t npatients, cap;
+    srv_version *docs;        /* rebuilt documents, for the cache after commit */
+    size_t ndocs;
+} srv_pub;
+
+/* Takes the write lock (p->o may be initialised before; its issues stay). 503 when the store is busy, 500 when it fails. */
+int srv_pub_begin(srv_pub *p, srv_request *r);
+
+/* Writes the next version of `res` as type/id: sets its id and
+ * meta.versionId/lastUpdated, stores its JSON and identifiers, and marks the
+ * patients whose records include it. `expected`: 0 any, UINT64_MAX create
+ * only, else the If-Match version (412 on mismatch). */
+int srv_pub_put(srv_pub *p, fhir_node *res, const char *id, uint64_t expected,
+                uint64_t *version);
+
+/* Replaces the patient's record list and marks the patient. */
+int srv_pub_set_records(srv_pub *p, const char *patient_id, const char *const *types,
+                        const char *const *ids, size_t n);
+
+/* Adds type/id to the record list of the patient it refers to (subject,
+ * patient, …: the first `Patient/{id}` reference whose patient has records),
+ * when it is in no list yet. */
+int srv_pub_link(srv_pub *p, const fhir_node *res, const char *type, const char *id);
+
+/* Rebuilds the marked patients' documents (422 when a covenant rule breaks),
+ * commits, then refreshes the document cache. */
+int srv_pub_commit(srv_pub *p);
+
+/* Rolls back whatever is still open and frees what the publish held. */
+void srv_pub_end(srv_pub *p);
+
+/* Runs a transaction Bundle (handler_transaction.c; also the demo loader):
+ * 0 with the transaction-response Bundle, or a status with issues on o.
+ * `prefer` as srv_prefer_return. */
+int srv_transaction_run(srv_request *r, fhir_node *bundle, int prefer, fhir_outcome *o,
+                        fhir_node **response);
+
+/* A new random id (UUID v4 form) in the arena. */
+const char *srv_new_id(fhir_arena *a);
+
+#endif
