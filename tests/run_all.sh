@@ -23,20 +23,28 @@ if [ "$fuzz_seconds" -gt 0 ]; then
   echo "== fuzzing, ${fuzz_seconds}s per target"
   CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=Debug -DHANDOVER_SANITIZE=ON \
     -DHANDOVER_FUZZ=ON >/dev/null
-  cmake --build build-fuzz -j"$jobs" --target fuzz_xml_read fuzz_json_read fuzz_validate fuzz_handover
-  for target in fuzz_xml_read fuzz_json_read fuzz_validate fuzz_handover; do
+  targets="fuzz_xml_read fuzz_json_read fuzz_validate fuzz_handover fuzz_request"
+  cmake --build build-fuzz -j"$jobs" --target $targets
+  for target in $targets; do
     corpus=build-fuzz/corpus-$target
     mkdir -p "$corpus"
     case $target in
       fuzz_xml_read) seeds=$(ls fixtures/fhir/*/*.xml) ;;
       fuzz_json_read) seeds=$(ls fixtures/fhir/*/*.json) ;;
       fuzz_handover) seeds=$(ls fixtures/handover/*/*.xml fixtures/handover/*/*.json) ;;
+      fuzz_request) seeds=$(ls tests/fuzz/request/*) ;;
       *) seeds=$(ls fixtures/fhir/*/*.xml fixtures/fhir/*/*.json) ;;
     esac
     cp $seeds "$corpus"/
-    build-fuzz/$target -max_total_time="$fuzz_seconds" -max_len=65536 -timeout=10 \
+    # a crash fails the run: the fuzzer's status, not the tail's
+    if ! build-fuzz/$target -max_total_time="$fuzz_seconds" -max_len=65536 -timeout=10 \
       -rss_limit_mb=2048 -print_final_stats=1 "$corpus" \
-      -dict=tests/fuzz/fhir.dict 2>&1 | tail -5
+      -dict=tests/fuzz/fhir.dict > build-fuzz/$target.log 2>&1; then
+      tail -40 build-fuzz/$target.log
+      echo "== $target found a problem (build-fuzz/$target.log)"
+      exit 1
+    fi
+    tail -5 build-fuzz/$target.log
   done
 fi
 echo "== all tests passed"
