@@ -38,19 +38,17 @@ enum MHD_Result srv_handle_handover(srv_request *r)
 {
     if (r->path.id)
         return srv_answer_document(r, r->path.id);
-    const char *q = srv_arg(r, "identifier");
-    const char *bar = q ? strchr(q, '|') : NULL;
-    if (!bar || bar == q || !bar[1])
+    const char *sys, *val;
+    if (srv_split_token(r->a, srv_arg(r, "identifier"), &sys, &val) != 0)
         return srv_fail(r, MHD_HTTP_BAD_REQUEST, "required",
                         "Patient/$handover needs identifier=system|value",
                         "Patient/$handover heeft identifier=system|value nodig");
     srv_store *st = srv_thread_store(r->srv);
     if (!st)
         return srv_fail_store(r, SRV_E_IO);
-    const char *sys = fhir_arena_strndup(r->a, q, (size_t)(bar - q));
     char *ids[2];
     size_t n = 0;
-    int rc = sys ? srv_store_find(st, "Patient", sys, bar + 1, ids, 2, &n) : SRV_E_NOMEM;
+    int rc = srv_store_find(st, "Patient", sys, val, ids, 2, &n);
     if (rc)
         return srv_fail_store(r, rc);
     const char *id = n == 1 ? fhir_arena_strdup(r->a, ids[0]) : NULL;

@@ -33,9 +33,8 @@ enum MHD_Result srv_handle_search(srv_request *r)
         return srv_fail(r, MHD_HTTP_BAD_REQUEST, "not-supported",
                         "unknown search parameter; Patient is searched by identifier=system|value",
                         "onbekende zoekparameter; Patient zoekt u met identifier=system|value");
-    const char *q = srv_arg(r, "identifier");
-    const char *bar = q ? strchr(q, '|') : NULL;
-    if (!bar || bar == q || !bar[1])
+    const char *sys, *val;
+    if (srv_split_token(r->a, srv_arg(r, "identifier"), &sys, &val) != 0)
         return srv_fail(r, MHD_HTTP_BAD_REQUEST, "required",
                         "search Patient with identifier=system|value",
                         "zoek Patient met identifier=system|value");
@@ -45,8 +44,7 @@ enum MHD_Result srv_handle_search(srv_request *r)
     enum { MAX = 20 };
     char *ids[MAX];
     size_t n = 0;
-    const char *sys = fhir_arena_strndup(r->a, q, (size_t)(bar - q));
-    int rc = sys ? srv_store_find(st, "Patient", sys, bar + 1, ids, MAX, &n) : SRV_E_NOMEM;
+    int rc = srv_store_find(st, "Patient", sys, val, ids, MAX, &n);
     if (rc)
         return srv_fail_store(r, rc);
     fhir_node *b = srv_bundle_new(r, "searchset");

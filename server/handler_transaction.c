@@ -47,15 +47,9 @@ static int fail(tx *t, unsigned status, const char *code, const fhir_node *at, c
 /* "identifier=system|value" → system and value in the arena; -1 otherwise. */
 static int identifier_query(fhir_arena *a, const char *q, const char **sys, const char **val)
 {
-    if (strncmp(q, "identifier=", 11) != 0)
+    if (strncmp(q, "identifier=", 11) != 0 || strchr(q, '&'))
         return -1;
-    q += 11;
-    const char *bar = strchr(q, '|');
-    if (!bar || bar == q || !bar[1] || strchr(q, '&'))
-        return -1;
-    *sys = fhir_arena_strndup(a, q, (size_t)(bar - q));
-    *val = fhir_arena_strdup(a, bar + 1);
-    return *sys && *val ? 0 : -1;
+    return srv_split_token(a, q + 11, sys, val);
 }
 
 static int has_identifier(const fhir_node *res, const char *sys, const char *val)
@@ -348,19 +342,13 @@ int srv_transaction_run(srv_request *r, fhir_node *bundle, int prefer, fhir_outc
 
 enum MHD_Result srv_handle_transaction(srv_request *r)
 {
-    srv_format in;
-    if (srv_body_format(srv_header(r, MHD_HTTP_HEADER_CONTENT_TYPE), &in) != 0)
-        return srv_fail(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "not-supported",
-                        "Content-Type must be application/fhir+json or application/fhir+xml",
-                        "Content-Type moet application/fhir+json of application/fhir+xml zijn");
     fhir_outcome o;
     fhir_outcome_init(&o, r->a);
-    fhir_limits lim = {r->srv->cfg->max_body, fhir_default_limits.max_depth};
-    fhir_node *bundle = in == SRV_FMT_XML ? fhir_read_xml(r->a, r->body.data, r->body.len, &lim, &o)
-                                          : fhir_read_json(r->a, r->body.data, r->body.len, &lim, &o);
-    if (bundle)
-        fhir_validate(bundle, &o);
-    if (!bundle || fhir_outcome_has_errors(&o))
+    enum MHD_Result ret;
+    fhir_node *bundle = srv_read_body(r, &o, &ret);
+    if (!bundle)
+        return ret;
+    if (fhir_validate(bundle, &o) != 0 || fhir_outcome_has_errors(&o))
         return srv_fail_outcome(r, MHD_HTTP_BAD_REQUEST, &o);
     fhir_node *resp;
     int rc = srv_transaction_run(r, bundle, srv_prefer_return(r), &o, &resp);

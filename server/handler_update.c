@@ -18,21 +18,12 @@
 /* Reads and validates the body as one resource of the path's type. */
 static fhir_node *read_body(srv_request *r, enum MHD_Result *ret)
 {
-    srv_format in;
-    if (srv_body_format(srv_header(r, MHD_HTTP_HEADER_CONTENT_TYPE), &in) != 0) {
-        *ret = srv_fail(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "not-supported",
-                        "Content-Type must be application/fhir+json or application/fhir+xml",
-                        "Content-Type moet application/fhir+json of application/fhir+xml zijn");
-        return NULL;
-    }
     fhir_outcome o;
     fhir_outcome_init(&o, r->a);
-    fhir_limits lim = {r->srv->cfg->max_body, fhir_default_limits.max_depth};
-    fhir_node *res = in == SRV_FMT_XML ? fhir_read_xml(r->a, r->body.data, r->body.len, &lim, &o)
-                                       : fhir_read_json(r->a, r->body.data, r->body.len, &lim, &o);
-    if (res)
-        fhir_validate(res, &o);
-    if (!res || fhir_outcome_has_errors(&o)) {
+    fhir_node *res = srv_read_body(r, &o, ret);
+    if (!res)
+        return NULL;
+    if (fhir_validate(res, &o) != 0 || fhir_outcome_has_errors(&o)) {
         *ret = srv_fail_outcome(r, MHD_HTTP_BAD_REQUEST, &o);
         return NULL;
     }
@@ -105,8 +96,9 @@ static enum MHD_Result write_one(srv_request *r, const char *id, uint64_t expect
     const char *cond = id ? NULL : srv_header(r, "If-None-Exist");
     if (!rc && cond) {
         /* conditional create: identifier=system|value that already exists → 200, nothing written */
-        const char *bar = strchr(cond, '|');
-        if (strncmp(cond, "identifier=", 11) != 0 || !bar) {
+        const char *sys, *val;
+        if (strncmp(cond, "identifier=", 11) != 0 ||
+            srv_split_token(r->a, cond + 11, &sys, &val) != 0) {
             srv_pub_end(&p);
             return srv_fail(r, MHD_HTTP_BAD_REQUEST, "not-supported",
                             "If-None-Exist takes identifier=system|value",
@@ -114,8 +106,7 @@ static enum MHD_Result write_one(srv_request *r, const char *id, uint64_t expect
         }
         char *ids[2];
         size_t n = 0;
-        const char *sys = fhir_arena_strndup(r->a, cond + 11, (size_t)(bar - cond - 11));
-        rc = srv_store_find(p.st, r->path.type, sys, bar + 1, ids, 2, &n);
+        rc = srv_store_find(p.st, r->path.type, sys, val, ids, 2, &n);
         const char *found = n == 1 ? fhir_arena_strdup(r->a, ids[0]) : NULL;
         for (size_t i = 0; i < n; i++)
             free(ids[i]);

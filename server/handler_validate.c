@@ -27,18 +27,12 @@ static fhir_node *parameter_resource(fhir_node *params)
 
 enum MHD_Result srv_handle_validate(srv_request *r)
 {
-    srv_format in;
-    if (srv_body_format(srv_header(r, MHD_HTTP_HEADER_CONTENT_TYPE), &in) != 0)
-        return srv_fail(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "not-supported",
-                        "Content-Type must be application/fhir+json or application/fhir+xml",
-                        "Content-Type moet application/fhir+json of application/fhir+xml zijn");
     fhir_outcome o;
     fhir_outcome_init(&o, r->a);
-    fhir_limits lim = {r->srv->cfg->max_body, fhir_default_limits.max_depth};
-    fhir_node *res = in == SRV_FMT_XML ? fhir_read_xml(r->a, r->body.data, r->body.len, &lim, &o)
-                                       : fhir_read_json(r->a, r->body.data, r->body.len, &lim, &o);
+    enum MHD_Result ret;
+    fhir_node *res = srv_read_body(r, &o, &ret);
     if (!res)
-        return srv_fail_outcome(r, MHD_HTTP_BAD_REQUEST, &o);
+        return ret;
     fhir_validate(res, &o);
     if (strcmp(fhir_node_resource_type(res), "Parameters") == 0 &&
         strcmp(r->path.type, "Parameters") != 0) {

@@ -242,3 +242,30 @@ int srv_if_match_version(const char *h, uint64_t *version)
     *version = v;
     return 0;
 }
+
+fhir_node *srv_read_body(srv_request *r, fhir_outcome *o, enum MHD_Result *ret)
+{
+    srv_format in;
+    if (srv_body_format(srv_header(r, MHD_HTTP_HEADER_CONTENT_TYPE), &in) != 0) {
+        *ret = srv_fail(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "not-supported",
+                        "Content-Type must be application/fhir+json or application/fhir+xml",
+                        "Content-Type moet application/fhir+json of application/fhir+xml zijn");
+        return NULL;
+    }
+    fhir_limits lim = {r->srv->cfg->max_body, fhir_default_limits.max_depth};
+    fhir_node *res = in == SRV_FMT_XML ? fhir_read_xml(r->a, r->body.data, r->body.len, &lim, o)
+                                       : fhir_read_json(r->a, r->body.data, r->body.len, &lim, o);
+    if (!res)
+        *ret = srv_fail_outcome(r, MHD_HTTP_BAD_REQUEST, o);
+    return res;
+}
+
+int srv_split_token(fhir_arena *a, const char *token, const char **system, const char **value)
+{
+    const char *bar = token ? strchr(token, '|') : NULL;
+    if (!bar || bar == token || !bar[1])
+        return -1;
+    *system = fhir_arena_strndup(a, token, (size_t)(bar - token));
+    *value = fhir_arena_strdup(a, bar + 1);
+    return *system && *value ? 0 : -1;
+}

@@ -182,6 +182,12 @@ struct MHD_Response *srv_bytes_response(const char *bytes, size_t len, srv_forma
 void srv_http_date(const char *instant, char out[32]);
 /* Maps a store error to a status and answers it. */
 enum MHD_Result srv_fail_store(srv_request *r, int store_rc);
+/* Reads the request body as one resource in the format of its
+ * Content-Type; NULL after answering 415, or 400 when it cannot be read at
+ * all. Issues go to `o`; the caller validates. */
+fhir_node *srv_read_body(srv_request *r, fhir_outcome *o, enum MHD_Result *ret);
+/* A token "system|value" split into the arena; -1 unless both are non-empty. */
+int srv_split_token(fhir_arena *a, const char *token, const char **system, const char **value);
 /* A query parameter, or NULL. */
 const char *srv_arg(srv_request *r, const char *name);
 /* A request header, or NULL. */
