@@ -535,19 +535,6 @@ sqlite3 *srv__store_sqlite_db(srv_store *s)
     return s ? s->db : NULL;
 }
 
-void srv_version_free(srv_version *v)
-{
-    if (!v)
-        return;
-    free(v->type);
-    free(v->id);
-    free(v->last_modified);
-    free(v->json);
-    free(v->xml);
-    free(v->etag);
-    memset(v, 0, sizeof *v);
-}
-
 /* ---- writing ------------------------------------------------------------ */
 
 int srv_store_begin(srv_store *s, srv_txn **out)
