@@ -5,21 +5,26 @@
 #include <string.h>
 
 #include "bundle.h"
+#include "doc_cache.h"
+#include "publish.h"
 
 fhir_node *srv_bundle_new(srv_request *r, const char *type)
 {
     fhir_node *b = fhir_node_new(r->a, "Bundle", FHIR_NONE, fhir_type_find("Bundle"));
-    if (!b || !fhir_node_add_named(r->a, b, "id", srv_new_bundle_id(r)) ||
+    if (!b || !fhir_node_add_named(r->a, b, "id", srv_new_id(r->a)) ||
         !fhir_node_add_named(r->a, b, "type", type))
         return NULL;
     return b;
 }
 
-const char *srv_new_bundle_id(srv_request *r)
+/* Records carry W/"n"; a document version the ETag its JSON is served with. */
+static const char *document_etag(fhir_arena *a, const srv_version *v)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return fhir_arena_printf(r->a, "b%lx%09ld%p", (long)ts.tv_sec, ts.tv_nsec, (void *)r);
+    if (strcmp(v->type, "Bundle") != 0)
+        return v->etag;
+    char etag[96];
+    srv_doc_etag(v, SRV_FMT_JSON, etag);
+    return fhir_arena_strdup(a, etag);
 }
 
 int srv_bundle_add(srv_request *r, fhir_node *bundle, const srv_version *v, const char *mode,
@@ -54,7 +59,7 @@ int srv_bundle_add(srv_request *r, fhir_node *bundle, const srv_version *v, cons
             !fhir_node_add_named(a, p, "status", v->version == 1 ? "201" : "200") ||
             !fhir_node_add_named(a, p, "location", fhir_arena_printf(a, "%s/%s/_history/%llu",
                                  v->type, v->id, (unsigned long long)v->version)) ||
-            !fhir_node_add_named(a, p, "etag", v->etag) ||
+            !fhir_node_add_named(a, p, "etag", document_etag(a, v)) ||
             !fhir_node_add_named(a, p, "lastModified", v->last_modified))
             return -1;
     }

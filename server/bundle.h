@@ -8,7 +8,6 @@
 
 /* A Bundle of `type` ("searchset", "history") with a fresh id. */
 fhir_node *srv_bundle_new(srv_request *r, const char *type);
-const char *srv_new_bundle_id(srv_request *r);
 /* Adds an entry for a stored version: the resource when v->json is set,
  * search.mode when `mode`, request/response when `history`. 0 or -1. */
 int srv_bundle_add(srv_request *r, fhir_node *bundle, const srv_version *v, const char *mode,

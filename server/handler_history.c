@@ -37,7 +37,8 @@ enum MHD_Result srv_handle_history(srv_request *r)
     for (size_t i = 0; i < n && b; i++)
         if (srv_bundle_add(r, b, &v[i], NULL, 1) != 0)
             b = NULL;
-    if (b && srv_bundle_total(r, b, n) != 0)
+    /* versions run 1..newest without gaps: the newest is how many there are */
+    if (b && srv_bundle_total(r, b, n ? (size_t)v[0].version : 0) != 0)
         b = NULL;
     for (size_t i = 0; i < n; i++)
         srv_version_free(&v[i]);

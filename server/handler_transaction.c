@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "conformance.h"
+#include "handover.h"
 #include "publish.h"
 
 typedef struct tx_entry {
@@ -125,10 +126,15 @@ static int read_entries(tx *t, fhir_node *bundle)
             return fail(t, MHD_HTTP_BAD_REQUEST, "value", req,
                         "ifMatch is not an ETag like W/\"3\"", "ifMatch is geen ETag zoals W/\"3\"");
     }
-    if (patients != 1)
-        return fail(t, MHD_HTTP_UNPROCESSABLE_CONTENT, "business-rule", bundle,
-                    "a publish carries the records of exactly one patient (one Patient entry)",
-                    "een publicatie bevat de gegevens van precies één patiënt (één Patient-entry)");
+    if (patients != 1) {
+        /* the covenant rules say what is wrong (mgz-11); the general reason if they do not */
+        handover_options opt = {.review_days = t->r->srv->cfg->review_days};
+        if (handover_check(a, bundle, &opt, &t->pub.o) == 0)
+            fail(t, MHD_HTTP_UNPROCESSABLE_CONTENT, "business-rule", bundle,
+                 "a publish carries the records of exactly one patient (one Patient entry)",
+                 "een publicatie bevat de gegevens van precies één patiënt (één Patient-entry)");
+        return MHD_HTTP_UNPROCESSABLE_CONTENT;
+    }
     return 0;
 }
 
