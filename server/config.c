@@ -62,6 +62,7 @@ int srv_config_set(srv_config *c, const char *key, const char *v, char *err, siz
         {"cert", c->cert_file, sizeof c->cert_file},
         {"key", c->key_file, sizeof c->key_file},
         {"access", c->access_file, sizeof c->access_file},
+        {"audit", c->audit_file, sizeof c->audit_file},
         {"data", c->data_dir, sizeof c->data_dir},
         {"profiles", c->profile_dir, sizeof c->profile_dir},
         {"demo-dir", c->demo_dir, sizeof c->demo_dir},
@@ -183,6 +184,8 @@ void srv_config_finish(srv_config *c)
         snprintf(c->key_file, sizeof c->key_file, "%.490s/server.key", c->pki_dir);
     if (!c->access_file[0])
         snprintf(c->access_file, sizeof c->access_file, "%.490s/access.conf", c->pki_dir);
+    if (!c->audit_file[0])
+        snprintf(c->audit_file, sizeof c->audit_file, "%.490s/audit.log", c->data_dir);
     if (!c->base_url[0])
         snprintf(c->base_url, sizeof c->base_url, "https://localhost:%u/fhir", c->port);
 }

@@ -188,6 +188,8 @@ int srv_doc_cache_answer(srv_doc_cache *c, srv_request *r, const char *patient_i
         unlink_use(c, e);
         link_newest(c, e);
     }
+    r->audit.entity = fhir_arena_printf(r->a, "Bundle/%s/_history/%llu", patient_id,
+                                        (unsigned long long)e->version);
     if (srv_if_none_match(r, e->etag[r->fmt])) {
         char etag[96];
         memcpy(etag, e->etag[r->fmt], sizeof etag);
@@ -237,8 +239,8 @@ static void put(srv_doc_cache *c, const char *patient_id, const srv_version *doc
     else if (generation != c->generation)
         goto skip;
     entry *old = *slot(c, patient_id);
-    if (old && old->version >= e->version && !writer)
-        goto skip;
+    if (old && (writer ? old->version > e->version : old->version >= e->version))
+        goto skip; /* never replace a newer version */
     if (old)
         drop(c, old);
     while (c->count >= c->max && c->oldest)

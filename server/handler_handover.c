@@ -16,6 +16,7 @@ enum MHD_Result srv_answer_document(srv_request *r, const char *patient_id)
 {
     enum MHD_Result ret;
     srv_doc_cache *cache = r->srv->docs;
+    r->audit.patient = patient_id;
     if (srv_doc_cache_answer(cache, r, patient_id, &ret))
         return ret;
     uint64_t generation = srv_doc_cache_generation(cache);
@@ -29,6 +30,8 @@ enum MHD_Result srv_answer_document(srv_request *r, const char *patient_id)
     if (rc)
         return srv_fail_store(r, rc);
     srv_doc_cache_put_read(cache, generation, patient_id, &doc);
+    r->audit.entity = fhir_arena_printf(r->a, "Bundle/%s/_history/%llu", patient_id,
+                                        (unsigned long long)doc.version);
     ret = srv_send_document(r, &doc);
     srv_version_free(&doc);
     return ret;
@@ -39,7 +42,10 @@ enum MHD_Result srv_handle_handover(srv_request *r)
     if (r->path.id)
         return srv_answer_document(r, r->path.id);
     const char *sys, *val;
-    if (srv_split_token(r->a, srv_arg(r, "identifier"), &sys, &val) != 0)
+    int by_token = srv_split_token(r->a, srv_arg(r, "identifier"), &sys, &val) == 0;
+    if (by_token && strcmp(sys, SRV_BSN_SYSTEM) == 0)
+        r->audit.bsn = val;
+    if (!by_token)
         return srv_fail(r, MHD_HTTP_BAD_REQUEST, "required",
                         "Patient/$handover needs identifier=system|value",
                         "Patient/$handover heeft identifier=system|value nodig");

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "bundle.h"
 #include "conformance.h"
 
@@ -28,6 +29,7 @@ enum MHD_Result srv_handle_history(srv_request *r)
         max = n;
     }
     srv_store *st = srv_thread_store(r->srv);
+    srv_audit_note(r, st, type, id, 0);
     srv_version *v = calloc(max, sizeof *v);
     size_t n = 0;
     int rc = !st ? SRV_E_IO : !v ? SRV_E_NOMEM

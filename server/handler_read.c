@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "audit.h"
 #include "conformance.h"
 #include "doc_cache.h"
 
@@ -25,6 +26,7 @@ static enum MHD_Result read_worker(srv_request *r, uint64_t vid)
     srv_store *st = srv_thread_store(r->srv);
     if (!st)
         return srv_fail_store(r, SRV_E_IO);
+    srv_audit_note(r, st, type, id, vid);
     srv_version v;
     int rc;
     if (strcmp(type, "Bundle") == 0) {

@@ -34,7 +34,10 @@ enum MHD_Result srv_handle_search(srv_request *r)
                         "unknown search parameter; Patient is searched by identifier=system|value",
                         "onbekende zoekparameter; Patient zoekt u met identifier=system|value");
     const char *sys, *val;
-    if (srv_split_token(r->a, srv_arg(r, "identifier"), &sys, &val) != 0)
+    int by_token = srv_split_token(r->a, srv_arg(r, "identifier"), &sys, &val) == 0;
+    if (by_token && strcmp(sys, SRV_BSN_SYSTEM) == 0)
+        r->audit.bsn = val;
+    if (!by_token)
         return srv_fail(r, MHD_HTTP_BAD_REQUEST, "required",
                         "search Patient with identifier=system|value",
                         "zoek Patient met identifier=system|value");
@@ -47,6 +50,8 @@ enum MHD_Result srv_handle_search(srv_request *r)
     int rc = srv_store_find(st, "Patient", sys, val, ids, MAX, &n);
     if (rc)
         return srv_fail_store(r, rc);
+    if (n > 0)
+        r->audit.patient = fhir_arena_strdup(r->a, ids[0]);
     fhir_node *b = srv_bundle_new(r, "searchset");
     if (b && srv_bundle_total(r, b, n) != 0)
         b = NULL;

@@ -120,6 +120,12 @@ static int read_entries(tx *t, fhir_node *bundle)
         if (strcmp(x->type, "Patient") == 0) {
             t->patient = t->n - 1;
             patients++;
+            for (const fhir_node *i = fhir_node_child(x->res, "identifier"); i;
+                 i = fhir_node_next_same(i)) {
+                const char *sys = fhir_node_child_value(i, "system");
+                if (sys && strcmp(sys, SRV_BSN_SYSTEM) == 0)
+                    t->r->audit.bsn = fhir_node_child_value(i, "value");
+            }
         }
         const char *if_match = fhir_node_child_value(req, "ifMatch");
         if (srv_if_match_version(if_match, &x->expected) != 0)
@@ -276,6 +282,7 @@ static int publish(tx *t)
             return rc;
         x->created = x->version == 1;
     }
+    t->r->audit.patient = t->e[t->patient].id;
     if ((rc = srv_pub_set_records(&t->pub, t->e[t->patient].id, types, ids, t->n)))
         return rc;
     return srv_pub_commit(&t->pub);

@@ -25,6 +25,31 @@ static fhir_node *parameter_resource(fhir_node *params)
     return NULL;
 }
 
+/* Validating a patient's records or a Patient is an access to patient data:
+ * the access log gets it, with the BSN when the content carries one. */
+static void note_patient(srv_request *r, const fhir_node *res)
+{
+    const char *type = fhir_node_resource_type(res);
+    if (strcmp(type, "Bundle") == 0) {
+        for (const fhir_node *e = fhir_node_child(res, "entry"); e; e = fhir_node_next_same(e)) {
+            const fhir_node *inner = fhir_node_child(e, "resource");
+            if (inner && strcmp(fhir_node_resource_type(inner), "Patient") == 0) {
+                note_patient(r, inner);
+                return;
+            }
+        }
+        return;
+    }
+    if (strcmp(type, "Patient") != 0)
+        return;
+    r->audit.patient_data = 1;
+    for (const fhir_node *i = fhir_node_child(res, "identifier"); i; i = fhir_node_next_same(i)) {
+        const char *sys = fhir_node_child_value(i, "system");
+        if (sys && strcmp(sys, SRV_BSN_SYSTEM) == 0)
+            r->audit.bsn = fhir_node_child_value(i, "value");
+    }
+}
+
 enum MHD_Result srv_handle_validate(srv_request *r)
 {
     fhir_outcome o;
@@ -48,6 +73,7 @@ enum MHD_Result srv_handle_validate(srv_request *r)
         return srv_fail(r, MHD_HTTP_BAD_REQUEST, "invalid",
                         "the resource type differs from the URL's",
                         "het resourcetype verschilt van dat in de URL");
+    note_patient(r, res);
     if (strcmp(type, "Bundle") == 0 && !fhir_outcome_has_errors(&o)) {
         handover_options opt = {.review_days = r->srv->cfg->review_days};
         const char *btype = fhir_node_child_value(res, "type");

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "audit.h"
 #include "conformance.h"
 #include "demo.h"
 #include "doc_cache.h"
@@ -43,11 +44,43 @@ static const char usage[] =
     "                       (default https://localhost:PORT/fhir)\n"
     "  --profiles DIR       the published profile resources (default formats/profile)\n"
     "  --trust FILE, --cert FILE, --key FILE, --access FILE  override the files in --pki\n"
+    "  --audit FILE         the access log (default DATA/audit.log)\n"
     "  --help               this text\n"
+    "\n"
+    "  handoverd --verify-audit [--data DIR | --audit FILE]\n"
+    "                       checks the access log's hash chain; names the first broken record\n"
+    "  handoverd --audit-report BSN|PATIENT-ID [--data DIR]\n"
+    "                       the patient's accesses, in Dutch, to hand to the patient\n"
     "\n"
     "Every option is also a configuration key without the dashes (port = 8443).\n"
     "SIGTERM or SIGINT stop it: requests in flight finish first.\n"
     "Exit status: 0 stopped cleanly, 1 could not start, 2 usage error.\n";
+
+static const char *command;     /* a one-off command instead of serving */
+static const char *command_arg;
+
+/* --verify-audit and --audit-report: run and exit. */
+static int run_command(const srv_config *c)
+{
+    char err[600];
+    if (strcmp(command, "verify-audit") == 0) {
+        unsigned long records, bad;
+        int rc = srv_audit_verify(c->audit_file, &records, &bad, err, sizeof err);
+        if (rc == 0)
+            printf("%s: intact, %lu records\n", c->audit_file, records);
+        else
+            fprintf(rc > 0 ? stdout : stderr, "%s: %s\n", c->audit_file, err);
+        return rc == 0 ? 0 : rc > 0 ? 1 : 2;
+    }
+    srv_store *st = NULL;
+    char path[600];
+    snprintf(path, sizeof path, "%.500s/handover.db", c->data_dir);
+    if (srv_store_open_sqlite(path, &st) != 0)
+        st = NULL;
+    int rc = srv_audit_report(stdout, c->audit_file, st, command_arg);
+    srv_store_close(st);
+    return rc ? 2 : 0;
+}
 
 static int parse_args(int argc, char **argv, srv_config *c)
 {
@@ -79,6 +112,15 @@ static int parse_args(int argc, char **argv, srv_config *c)
             c->demo = 1;
             continue;
         }
+        if (strcmp(a, "--verify-audit") == 0) {
+            command = "verify-audit";
+            continue;
+        }
+        if (strcmp(a, "--audit-report") == 0 && i + 1 < argc) {
+            command = "audit-report";
+            command_arg = argv[++i];
+            continue;
+        }
         if (strncmp(a, "--", 2) != 0 || i + 1 >= argc) {
             fprintf(stderr, "handoverd: unexpected '%s'\n%s", a, usage);
             return 2;
@@ -99,6 +141,8 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &cfg);
     if (rc)
         return rc == 10 ? 0 : rc;
+    if (command)
+        return run_command(&cfg);
     /* signals are taken by sigwait below; every thread started later inherits the mask */
     sigset_t stop;
     sigemptyset(&stop);
@@ -120,6 +164,11 @@ int main(int argc, char **argv)
     }
     if (srv_tls_init(&s, err, sizeof err) != 0 ||
         srv_conformance_load(&s.conformance, &cfg, err, sizeof err) != 0) {
+        fprintf(stderr, "handoverd: %s\n", err);
+        goto out;
+    }
+    snprintf(s.audit_path, sizeof s.audit_path, "%s", cfg.audit_file);
+    if (srv_audit_open(cfg.audit_file, cfg.base_url, &s.audit, err, sizeof err) != 0) {
         fprintf(stderr, "handoverd: %s\n", err);
         goto out;
     }
@@ -150,6 +199,7 @@ int main(int argc, char **argv)
     status = 0;
 out:
     srv_doc_cache_free(s.docs);
+    srv_audit_close(s.audit);
     srv_conformance_free(s.conformance);
     srv_tls_free(&s);
     srv_store_pool_close();

@@ -9,6 +9,7 @@
  * everything back (422), so the stored document always follows the rules.
  * 2xx only after srv_txn_commit returned 0, i.e. after the data is durable.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,14 @@
 #define SRV__MAX_RECORDS 2000      /* records one patient's document is built from */
 #define SRV__MAX_SHARERS 1000      /* patients one shared record (an Organization) may rebuild */
 #define SRV__DOC_LIMIT (64u * 1024 * 1024)
+
+/* One writer at a time in this process, from srv_pub_begin to srv_pub_end:
+ * the store serialises writers anyway (SQLite has one write lock), and
+ * holding this across commit and cache update keeps the cache's order the
+ * commit order — two writers of one patient cannot leave the older
+ * document in the cache — and keeps waiting writers off the store's busy
+ * timeout. */
+static pthread_mutex_t writer = PTHREAD_MUTEX_INITIALIZER;
 
 const char *srv_new_id(fhir_arena *a)
 {
@@ -85,6 +94,8 @@ int srv_pub_begin(srv_pub *p, srv_request *r)
     p->st = srv_thread_store(r->srv);
     if (!p->st)
         return store_status(p, SRV_E_IO);
+    pthread_mutex_lock(&writer);
+    p->locked = 1;
     int rc = store_status(p, srv_store_begin(p->st, &p->t));
     if (rc)
         return rc;
@@ -359,6 +370,8 @@ static int rebuild(srv_pub *p, const char *patient_id)
 int srv_pub_commit(srv_pub *p)
 {
     int rc = 0;
+    if (p->npatients && !p->r->audit.patient)
+        p->r->audit.patient = p->patients[0];
     for (size_t i = 0; i < p->npatients && !rc; i++)
         rc = rebuild(p, p->patients[i]);
     if (rc)
@@ -369,6 +382,9 @@ int srv_pub_commit(srv_pub *p)
         return rc;
     for (size_t i = 0; i < p->ndocs; i++)
         srv_doc_cache_put_published(p->r->srv->docs, p->docs[i].id, &p->docs[i]);
+    if (p->ndocs) /* the access log names the patient's new document version */
+        p->r->audit.entity = fhir_arena_printf(p->r->a, "Bundle/%s/_history/%llu", p->docs[0].id,
+                                               (unsigned long long)p->docs[0].version);
     return 0;
 }
 
@@ -377,6 +393,9 @@ void srv_pub_end(srv_pub *p)
     if (p->t)
         srv_txn_rollback(p->t);
     p->t = NULL;
+    if (p->locked)
+        pthread_mutex_unlock(&writer);
+    p->locked = 0;
     for (size_t i = 0; i < p->ndocs; i++)
         srv_version_free(&p->docs[i]);
     free(p->docs);

@@ -23,6 +23,7 @@ typedef struct srv_pub {
     size_t npatients, cap;
     srv_version *docs;        /* rebuilt documents, for the cache after commit */
     size_t ndocs;
+    int locked;               /* holds the process's writer lock */
 } srv_pub;
 
 /* Takes the write lock (p->o may be initialised before; its issues stay). 503 when the store is busy, 500 when it fails. */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "audit.h"
 #include "server.h"
 
 /* The shapes of paths under /fhir. */
@@ -33,7 +34,8 @@ typedef enum access_level {
     AC_OPEN,          /* no certificate needed (health) */
     AC_ANY,           /* a trusted certificate with any role */
     AC_READ,          /* patient data: publishers and readers */
-    AC_PUBLISH        /* writes: publishers */
+    AC_PUBLISH,       /* writes: publishers */
+    AC_PRIVACY        /* the access log: privacy officers */
 } access_level;
 
 typedef struct route {
@@ -51,6 +53,7 @@ static const route routes[] = {
     {SRV_GET | SRV_HEAD, SH_METADATA, NULL, NULL, AC_ANY, "metadata", srv_handle_metadata},
     {SRV_POST, SH_BASE, NULL, NULL, AC_PUBLISH, "transaction", srv_handle_transaction},
     {SRV_GET | SRV_HEAD, SH_TYPE, "Patient", NULL, AC_READ, "search", srv_handle_search},
+    {SRV_GET | SRV_HEAD, SH_TYPE, "AuditEvent", NULL, AC_PRIVACY, "audit", srv_handle_audit},
     {SRV_POST, SH_TYPE, NULL, NULL, AC_PUBLISH, "create", srv_handle_create},
     {SRV_GET | SRV_HEAD, SH_TYPE_OP, "Patient", "$handover", AC_READ, "handover",
      srv_handle_handover},
@@ -215,6 +218,10 @@ static enum MHD_Result check_caller(srv_request *r, const route *rt, int *refuse
         return srv_fail(r, MHD_HTTP_FORBIDDEN, "forbidden",
                         "this role may not read patient handovers",
                         "deze rol mag geen patiëntoverdrachten lezen");
+    if (need == AC_PRIVACY && p->role != SRV_ROLE_PRIVACY)
+        return srv_fail(r, MHD_HTTP_FORBIDDEN, "forbidden",
+                        "only the privacy officer role reads the access log",
+                        "alleen de rol functionaris gegevensbescherming leest het toegangslog");
     if (need == AC_PUBLISH && p->role != SRV_ROLE_PUBLISHER)
         return srv_fail(r, MHD_HTTP_FORBIDDEN, "forbidden",
                         "only publishers may write; this certificate's role may not",
@@ -268,18 +275,36 @@ enum MHD_Result srv_route(srv_request *r)
         return srv_queue(r, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
     }
     r->route = found->name;
+    /* patient data: everything but the conformance resources, validation and the log itself */
+    r->audit.patient_data = (found->access == AC_READ || found->access == AC_PUBLISH ||
+                             found->access == AC_PRIVACY) &&
+                            !is_conformance_type(r->path.type);
+    if (r->audit.patient_data && r->path.type && strcmp(r->path.type, "Patient") == 0)
+        r->audit.patient = r->path.id;
+    const char *sys, *val; /* a BSN in the query names the patient also of a refused attempt */
+    if (r->audit.patient_data && srv_split_token(r->a, srv_arg(r, "identifier"), &sys, &val) == 0 &&
+        strcmp(sys, SRV_BSN_SYSTEM) == 0)
+        r->audit.bsn = val;
     int refused;
     enum MHD_Result ret = check_caller(r, found, &refused);
-    if (refused)
+    if (refused) {
+        if (r->audit.patient_data)
+            srv_audit_request(r->srv->audit, r); /* a refused attempt is logged too */
         return ret;
+    }
     srv_format fallback = SRV_FMT_JSON;
     srv_format body_fmt;
     if (r->body.len && srv_body_format(srv_header(r, MHD_HTTP_HEADER_CONTENT_TYPE), &body_fmt) == 0)
         fallback = body_fmt;
     if (srv_negotiate(r->conn, fallback, &r->fmt) != 0)
-        return srv_fail(r, MHD_HTTP_NOT_ACCEPTABLE, "not-supported",
-                        "none of the formats in _format or Accept is served here "
-                        "(application/fhir+json, application/fhir+xml)",
-                        "geen van de formaten in _format of Accept wordt hier geleverd");
-    return found->handler(r);
+        ret = srv_fail(r, MHD_HTTP_NOT_ACCEPTABLE, "not-supported",
+                       "none of the formats in _format or Accept is served here "
+                       "(application/fhir+json, application/fhir+xml)",
+                       "geen van de formaten in _format of Accept wordt hier geleverd");
+    else
+        ret = found->handler(r);
+    /* queued, not yet sent: MHD sends after this call returns */
+    if (r->audit.patient_data)
+        srv_audit_request(r->srv->audit, r);
+    return ret;
 }

@@ -38,6 +38,7 @@ typedef struct srv_config {
     char cert_file[512];     /* server certificate chain (default pki/server.pem) */
     char key_file[512];      /* server key (default pki/server.key) */
     char access_file[512];   /* URA → role (default pki/access.conf) */
+    char audit_file[512];    /* the access log (default data/audit.log) */
     char data_dir[512];      /* the store: data/handover.db */
     char profile_dir[512];   /* the published profile resources (formats/profile) */
     char demo_dir[512];      /* the demo patients (fixtures/handover/valid) */
@@ -80,7 +81,14 @@ int srv_body_format(const char *content_type, srv_format *out);
 
 /* ---- the server ----------------------------------------------------------- */
 
+/* The person acting, when the calling system says (NEN 7513: the user and
+ * the role on whose behalf the organisation acts). Recorded, not trusted. */
+#define SRV_BSN_SYSTEM "http://fhir.nl/fhir/NamingSystem/bsn"
+#define SRV_HEADER_USER "X-User-Id"
+#define SRV_HEADER_USER_ROLE "X-User-Role"
+
 typedef struct srv_doc_cache srv_doc_cache;
+typedef struct srv_audit srv_audit;
 typedef struct srv_conformance srv_conformance;
 
 typedef struct srv_server {
@@ -88,6 +96,8 @@ typedef struct srv_server {
     srv_access *access;
     srv_doc_cache *docs;
     srv_conformance *conformance;
+    srv_audit *audit;
+    char audit_path[600];
     char *trust_pem, *cert_pem, *key_pem;  /* loaded once, handed to MHD */
     void *ticket_key;                      /* gnutls_datum_t *, session resumption */
     struct MHD_Daemon *daemon;
@@ -149,6 +159,12 @@ struct srv_request {
     int body_too_large;
     int calls;               /* access-handler calls so far (keep-alive trap) */
     srv_path path;
+    struct {                 /* what the request touched, for the access log (audit.c) */
+        int patient_data;    /* the route reads or writes patient data: always logged */
+        const char *patient; /* patient id */
+        const char *bsn;
+        const char *entity;  /* "Bundle/{id}/_history/3", "Consent/{id}/_history/2" */
+    } audit;
     srv_format fmt;          /* the response format */
     const char *route;       /* route name for the log: no ids, no patient data */
     unsigned status;
@@ -221,6 +237,7 @@ enum MHD_Result srv_handle_history(srv_request *r);
 enum MHD_Result srv_handle_search(srv_request *r);
 enum MHD_Result srv_handle_handover(srv_request *r);
 enum MHD_Result srv_handle_validate(srv_request *r);
+enum MHD_Result srv_handle_audit(srv_request *r);
 
 /* ---- MHD glue (http.c) --------------------------------------------------------- */
 
