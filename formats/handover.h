@@ -41,4 +41,11 @@ fhir_node *handover_build(fhir_arena *a, fhir_node *records, const handover_opti
 unsigned handover_check_document(fhir_arena *a, const fhir_node *document,
                                  const handover_options *opt, fhir_outcome *o);
 
+/* The organisations (URA) in the records' care team: its managing
+ * organisations, Organization members, the organisations of PractitionerRole
+ * members, and onBehalfOf — current and former participants alike. The
+ * strings live in the records' tree or the arena. 0, or FHIR_E_NOMEM. */
+int handover_team_organisations(fhir_arena *a, const fhir_node *records, const char ***uras,
+                                size_t *count);
+
 #endif

@@ -10,6 +10,7 @@
 
 #define SYS_UZI_ROLE "http://fhir.nl/fhir/NamingSystem/uzi-rolcode"
 #define SYS_BSN "http://fhir.nl/fhir/NamingSystem/bsn"
+#define SYS_URA "http://fhir.nl/fhir/NamingSystem/ura"
 #define SYS_CARE_ROLE MGZ_BASE "/CodeSystem/mgz-care-role"
 #define SYS_PART MGZ_BASE "/CodeSystem/mgz-handover-part"
 #define SYS_SECTION MGZ_BASE "/CodeSystem/mgz-handover-section"

@@ -340,3 +340,67 @@ ho_res *ho_ref(const ho_records *r, const fhir_node *reference)
 {
     return reference ? ho_resolve(r, fhir_node_child_value(reference, "reference")) : NULL;
 }
+
+/* The URA of an Organization record, or NULL. */
+static const char *organisation_ura(const ho_res *org)
+{
+    if (!org || strcmp(org->type, "Organization") != 0)
+        return NULL;
+    for (const fhir_node *i = fhir_node_child(org->node, "identifier"); i;
+         i = fhir_node_next_same(i)) {
+        const char *sys = fhir_node_child_value(i, "system");
+        if (sys && strcmp(sys, SYS_URA) == 0)
+            return fhir_node_child_value(i, "value");
+    }
+    return NULL;
+}
+
+static int add_ura(fhir_arena *a, const char ***uras, size_t *n, size_t *cap, const char *ura)
+{
+    if (!ura)
+        return 0;
+    for (size_t i = 0; i < *n; i++)
+        if (strcmp((*uras)[i], ura) == 0)
+            return 0;
+    if (*n == *cap) {
+        size_t c = *cap ? *cap * 2 : 8;
+        const char **u = fhir_arena_alloc(a, c * sizeof *u);
+        if (!u)
+            return FHIR_E_NOMEM;
+        if (*n)
+            memcpy(u, *uras, *n * sizeof *u);
+        *uras = u;
+        *cap = c;
+    }
+    (*uras)[(*n)++] = ura;
+    return 0;
+}
+
+int handover_team_organisations(fhir_arena *a, const fhir_node *records, const char ***uras,
+                                size_t *count)
+{
+    ho_records r;
+    size_t cap = 0;
+    *uras = NULL;
+    *count = 0;
+    if (ho_load(&r, a, records, NULL) != 0)
+        return FHIR_E_NOMEM;
+    if (!r.careteam)
+        return 0;
+    const fhir_node *team = r.careteam->node;
+    int rc = 0;
+    for (const fhir_node *m = fhir_node_child(team, "managingOrganization"); m && !rc;
+         m = fhir_node_next_same(m))
+        rc = add_ura(a, uras, count, &cap, organisation_ura(ho_ref(&r, m)));
+    for (const fhir_node *p = fhir_node_child(team, "participant"); p && !rc;
+         p = fhir_node_next_same(p)) {
+        ho_res *member = ho_ref(&r, fhir_node_child(p, "member"));
+        if (member && strcmp(member->type, "PractitionerRole") == 0)
+            member = ho_ref(&r, fhir_node_child(member->node, "organization"));
+        rc = add_ura(a, uras, count, &cap, organisation_ura(member));
+        if (!rc)
+            rc = add_ura(a, uras, count, &cap,
+                         organisation_ura(ho_ref(&r, fhir_node_child(p, "onBehalfOf"))));
+    }
+    return rc;
+}

@@ -100,6 +100,8 @@ int srv_pub_begin(srv_pub *p, srv_request *r)
     if (rc)
         return rc;
     p->now = fhir_arena_strdup(r->a, srv_txn_time(p->t));
+    if (r->peer && r->peer->checked && !r->peer->status && r->peer->id.ura[0])
+        p->caller_ura = r->peer->id.ura;
     return p->now ? 0 : oom(p);
 }
 
@@ -181,12 +183,118 @@ static int mark_sharers(srv_pub *p, const char *type, const char *id)
     return rc;
 }
 
+/* ---- care relation ---------------------------------------------------- */
+
+static int gather(srv_pub *p, const char *patient_id, fhir_node **out);
+
+static int refuse(srv_pub *p, const char *en, const char *nl)
+{
+    fhir_outcome_rule(&p->o, NULL, FHIR_SEV_ERROR, "forbidden", NULL, NULL, nl, en);
+    return MHD_HTTP_FORBIDDEN;
+}
+
+static struct srv_pub_team *team_of(srv_pub *p, const char *patient_id)
+{
+    for (size_t i = 0; i < p->nteams; i++)
+        if (strcmp(p->teams[i].patient, patient_id) == 0)
+            return &p->teams[i];
+    return NULL;
+}
+
+static int has_ura(const char *const *uras, size_t n, const char *ura)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(uras[i], ura) == 0)
+            return 1;
+    return 0;
+}
+
+/* Checks, once per patient and before anything of theirs is written, that
+ * the caller is in the patient's care team; keeps the team for the check
+ * after the write. */
+static int authorize(srv_pub *p, const char *patient_id)
+{
+    if (!p->caller_ura || team_of(p, patient_id))
+        return 0;
+    fhir_arena *a = p->r->a;
+    fhir_node *records = NULL;
+    int rc = gather(p, patient_id, &records);
+    if (rc)
+        return rc;
+    const char **uras = NULL;
+    size_t n = 0;
+    if (handover_team_organisations(a, records, &uras, &n) != 0)
+        return oom(p);
+    int first = !fhir_node_child(records, "entry"); /* no records yet: a first handover */
+    if (!first && !has_ura(uras, n, p->caller_ura))
+        return refuse(p, "your organisation is not in this patient's care team, so it may not "
+                         "change the patient's handover",
+                      "uw organisatie hoort niet bij het zorgteam van deze patiënt en mag de "
+                      "overdracht daarom niet wijzigen");
+    if (p->nteams == p->teams_cap) {
+        size_t cap = p->teams_cap ? p->teams_cap * 2 : 4;
+        struct srv_pub_team *t = fhir_arena_alloc(a, cap * sizeof *t);
+        if (!t)
+            return oom(p);
+        if (p->nteams)
+            memcpy(t, p->teams, p->nteams * sizeof *t);
+        p->teams = t;
+        p->teams_cap = cap;
+    }
+    p->teams[p->nteams++] = (struct srv_pub_team){fhir_arena_strdup(a, patient_id), uras, n};
+    return 0;
+}
+
+/* After the write: no organisation of the team before may be gone. */
+static int team_kept(srv_pub *p, const char *patient_id, const fhir_node *records)
+{
+    const struct srv_pub_team *before = team_of(p, patient_id);
+    if (!before || before->n == 0)
+        return 0;
+    const char **uras = NULL;
+    size_t n = 0;
+    if (handover_team_organisations(p->r->a, records, &uras, &n) != 0)
+        return oom(p);
+    for (size_t i = 0; i < before->n; i++)
+        if (!has_ura(uras, n, before->uras[i]))
+            return refuse(p, fhir_arena_printf(p->r->a, "the write removes organisation URA %s "
+                                               "from the care team; end its participation "
+                                               "(period.end) or record a transfer instead",
+                                               before->uras[i]),
+                          fhir_arena_printf(p->r->a, "deze wijziging haalt organisatie URA %s "
+                                            "uit het zorgteam; beëindig de deelname "
+                                            "(period.end) of leg een overdracht vast",
+                                            before->uras[i]));
+    return 0;
+}
+
+/* Authorises every patient whose records include type/id. */
+static int authorize_sharers(srv_pub *p, const char *type, const char *id)
+{
+    if (!p->caller_ura)
+        return 0;
+    char **pids = malloc(SRV__MAX_SHARERS * sizeof *pids);
+    size_t n = 0;
+    if (!pids)
+        return oom(p);
+    int rc = store_status(p, srv_store_patients_of(p->st, type, id, pids, SRV__MAX_SHARERS, &n));
+    for (size_t i = 0; i < n; i++) {
+        if (!rc)
+            rc = authorize(p, pids[i]);
+        free(pids[i]);
+    }
+    free(pids);
+    return rc;
+}
+
 int srv_pub_put(srv_pub *p, fhir_node *res, const char *id, uint64_t expected,
                 uint64_t *version)
 {
     const char *type = fhir_node_resource_type(res);
     uint64_t cur;
-    int rc = store_status(p, srv_txn_version(p->t, type, id, &cur));
+    int rc = authorize_sharers(p, type, id);
+    if (!rc)
+        rc = store_status(p, srv_txn_version(p->t, type, id, &cur));
     if (rc)
         return rc;
     if (stamp(p->r->a, res, id, cur + 1, p->now) != 0)
@@ -209,7 +317,9 @@ int srv_pub_put(srv_pub *p, fhir_node *res, const char *id, uint64_t expected,
 int srv_pub_set_records(srv_pub *p, const char *patient_id, const char *const *types,
                         const char *const *ids, size_t n)
 {
-    int rc = store_status(p, srv_txn_set_members(p->t, patient_id, types, ids, n));
+    int rc = authorize(p, patient_id);
+    if (!rc)
+        rc = store_status(p, srv_txn_set_members(p->t, patient_id, types, ids, n));
     return rc ? rc : mark_patient(p, patient_id);
 }
 
@@ -314,6 +424,8 @@ static int rebuild(srv_pub *p, const char *patient_id)
     fhir_arena *a = p->r->a;
     fhir_node *records = NULL;
     int rc = gather(p, patient_id, &records);
+    if (!rc)
+        rc = team_kept(p, patient_id, records);
     if (rc)
         return rc;
     handover_options opt = {.now = p->now, .review_days = p->r->srv->cfg->review_days};

@@ -5,6 +5,12 @@
  * document and commits, all or nothing.
  *
  * Calls return 0 or the HTTP status to answer, with the issues on p->o.
+ *
+ * Care relation (NEN 7510/7512): a publisher writes a patient's records only
+ * when its organisation (URA) is in that patient's care team as it was
+ * before the write — or the patient has no records yet (a first handover) —
+ * and a write may not drop another organisation from the team: it ends a
+ * participation (period.end) or records a transfer instead. Refusals: 403.
  * Use: srv_pub_begin, srv_pub_put / srv_pub_set_records …, srv_pub_commit,
  * and always srv_pub_end.
  */
@@ -24,6 +30,13 @@ typedef struct srv_pub {
     srv_version *docs;        /* rebuilt documents, for the cache after commit */
     size_t ndocs;
     int locked;               /* holds the process's writer lock */
+    const char *caller_ura;   /* the publishing organisation; NULL for the service itself (demo) */
+    struct srv_pub_team {     /* care teams as they were before this write, per patient */
+        const char *patient;
+        const char **uras;
+        size_t n;
+    } *teams;
+    size_t nteams, teams_cap;
 } srv_pub;
 
 /* Takes the write lock (p->o may be initialised before; its issues stay). 503 when the store is busy, 500 when it fails. */
