@@ -339,6 +339,15 @@ fhir_node *fhir_read_xml(fhir_arena *a, const char *buf, size_t len, const fhir_
                          "input of %zu bytes is larger than the limit of %zu", len, lim->max_bytes);
         return NULL;
     }
+    /* libxml2 would switch to UTF-16 on a byte-order mark or NUL bytes
+     * without any declaration saying so; FHIR XML is UTF-8 only */
+    const unsigned char *u = (const unsigned char *)buf;
+    if (len >= 2 && ((u[0] == 0xFE && u[1] == 0xFF) || (u[0] == 0xFF && u[1] == 0xFE) ||
+                     u[0] == 0 || u[1] == 0)) {
+        fhir_outcome_add(o, FHIR_SEV_FATAL, "structure", NULL, 0, 0,
+                         "FHIR XML must be UTF-8 (this looks like UTF-16 or UTF-32)");
+        return NULL;
+    }
     reader r = {.a = a, .o = o, .max_depth = lim->max_depth};
     r.stack = fhir_arena_alloc(a, (size_t)(lim->max_depth + 1) * sizeof *r.stack);
     if (!r.stack) {

@@ -111,16 +111,7 @@ static int section_of(const ho_res *h)
 
 static int is_treatment(const ho_res *h)
 {
-    return is_type(h, "Consent") &&
-           ho_has_code(fhir_node_child(h->node, "scope"),
-                       "http://terminology.hl7.org/CodeSystem/consentscope", "treatment");
-}
-
-static int directive_expired(const ho_records *r, const fhir_node *d)
-{
-    const char *status = fhir_node_child_value(d, "status");
-    return (status && strcmp(status, "inactive") == 0) ||
-           ho_before_today(r, ho_value(d, "provision.period.end"));
+    return is_type(h, "Consent") && ho_is_treatment_directive(h->node);
 }
 
 static void directive_rows(builder *b, int want_expired)
@@ -129,13 +120,12 @@ static void directive_rows(builder *b, int want_expired)
     fhir_buf *h = &b->html;
     for (size_t i = 0; i < r->count; i++) {
         const ho_res *x = &r->res[i];
-        if (!is_treatment(x) || directive_expired(r, x->node) != want_expired)
+        if (!is_treatment(x) || ho_directive_expired(r, x->node) != want_expired)
             continue;
         const fhir_node *d = x->node;
         const char *reviewed = fhir_node_child_value(d, "dateTime");
         const char *note = NULL;
-        if (!want_expired && reviewed &&
-            ho_days_between(reviewed, r->today) > (long)r->review_days)
+        if (!want_expired && ho_directive_overdue(r, d))
             note = fhir_arena_printf(b->a, "Let op: langer dan %u dagen niet besproken",
                                      r->review_days);
         hn_open(h, "tr");
@@ -174,7 +164,7 @@ static void narrative_directives(builder *b)
     unsigned active = 0, expired = 0, adr = 0;
     for (size_t i = 0; i < r->count; i++) {
         if (is_treatment(&r->res[i]))
-            directive_expired(r, r->res[i].node) ? expired++ : active++;
+            ho_directive_expired(r, r->res[i].node) ? expired++ : active++;
         else if (is_type(&r->res[i], "Consent"))
             adr++;
     }
@@ -331,19 +321,6 @@ static void narrative_list(builder *b, int section, const char *empty)
         hn_element(&b->html, "p", empty);
 }
 
-static const char *delivery_nl(const char *code)
-{
-    static const char *const map[][2] = {
-        {"vmb", "verblijf met behandeling"}, {"vzb", "verblijf zonder behandeling"},
-        {"vpt", "volledig pakket thuis"},    {"mpt", "modulair pakket thuis"},
-        {"pgb", "persoonsgebonden budget"},
-    };
-    for (size_t i = 0; code && i < sizeof map / sizeof *map; i++)
-        if (strcmp(map[i][0], code) == 0)
-            return map[i][1];
-    return code;
-}
-
 static void narrative_context(builder *b)
 {
     ho_records *r = b->r;
@@ -362,7 +339,7 @@ static void narrative_context(builder *b)
                                                                               : "onbekend"));
     hn_element(&b->html, "li",
                fhir_arena_printf(b->a, "Leveringsvorm: %s",
-                                 r->delivery ? delivery_nl(r->delivery) : "onbekend"));
+                                 r->delivery ? hn_delivery_nl(r->delivery) : "onbekend"));
     hn_element(&b->html, "li",
                fhir_arena_printf(b->a, "Woont: %s", where && *where ? where : "onbekend"));
     hn_element(&b->html, "li",
@@ -424,7 +401,8 @@ static void composition_narrative(builder *b, const char *name)
     for (size_t i = 0; i < r->count; i++) {
         const ho_res *x = &r->res[i];
         const char *type = ho_value(x->node, "provision.type");
-        if (!is_treatment(x) || directive_expired(r, x->node) || !type || strcmp(type, "deny") != 0)
+        if (!is_treatment(x) || ho_directive_expired(r, x->node) || !type ||
+            strcmp(type, "deny") != 0)
             continue;
         if (deny.len)
             fhir_buf_adds(&deny, ", ");

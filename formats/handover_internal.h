@@ -6,6 +6,8 @@
 #ifndef HANDOVER_INTERNAL_H
 #define HANDOVER_INTERNAL_H
 
+#include <time.h>
+
 #include "handover.h"
 
 #define SYS_UZI_ROLE "http://fhir.nl/fhir/NamingSystem/uzi-rolcode"
@@ -77,6 +79,16 @@ const char *ho_code(const fhir_node *concept, const char *system);
 const char *ho_concept_text(const fhir_node *concept);
 /* A person's or role's name for people: "E. Bakker" from HumanName. */
 const char *ho_name(fhir_arena *a, const fhir_node *resource);
+/* Days since 1970-01-01 of a proleptic Gregorian date (negative before). */
+long ho_days_from_civil(long year, long month, long day);
+/* Europe/Amsterdam civil time of a UTC instant (handover_clock.c). */
+typedef struct ho_local_time {
+    long year;
+    int month, day, hour, minute;
+    int weekday; /* 0 Sunday … 6 Saturday */
+    int summer;  /* 1 in CEST (UTC+2), 0 in CET (UTC+1) */
+} ho_local_time;
+void ho_local(time_t t, ho_local_time *out);
 /* Days between two dates (YYYY-MM-DD prefixes); b - a. */
 long ho_days_between(const char *a, const char *b);
 /* 1 when the date (prefix) is before today. */
@@ -86,6 +98,15 @@ int ho_before_today(const ho_records *r, const char *date);
 unsigned handover__check_loaded(ho_records *r, fhir_outcome *o);
 /* The Dutch name of a treatment (zib BehandelingCodelijst) or the concept's text. */
 const char *ho_treatment_nl(const fhir_node *code);
+
+/* Treatment directives (Consent with scope treatment), as the rules read them
+ * (handover_rules.c); the page and the narrative use the same readings. */
+int ho_is_treatment_directive(const fhir_node *consent);
+/* mgz-10: no longer applies: status inactive, or provision.period.end before today. */
+int ho_directive_expired(const ho_records *r, const fhir_node *consent);
+/* mgz-9: the days since the most recent review (Consent.dateTime) when that is
+ * longer ago than the review period; 0 when within it or when there is no date. */
+long ho_directive_overdue(const ho_records *r, const fhir_node *consent);
 
 /* CareTeam participants */
 int ho_participant_has_role(const fhir_node *participant, const char *care_role);

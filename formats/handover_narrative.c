@@ -101,6 +101,20 @@ const char *hn_decision_nl(fhir_arena *a, const fhir_node *consent)
     return fhir_arena_printf(a, "Anders: %s", other ? other : "zie toelichting");
 }
 
+/* The Wlz delivery form in words ("verblijf met behandeling"); an unknown code as is. */
+const char *hn_delivery_nl(const char *code)
+{
+    static const char *const map[][2] = {
+        {"vmb", "verblijf met behandeling"}, {"vzb", "verblijf zonder behandeling"},
+        {"vpt", "volledig pakket thuis"},    {"mpt", "modulair pakket thuis"},
+        {"pgb", "persoonsgebonden budget"},
+    };
+    for (size_t i = 0; code && i < sizeof map / sizeof *map; i++)
+        if (strcmp(map[i][0], code) == 0)
+            return map[i][1];
+    return code;
+}
+
 /* "3 februari 2025" from a date or dateTime */
 const char *hn_date_nl(fhir_arena *a, const char *date)
 {

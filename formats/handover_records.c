@@ -115,7 +115,7 @@ const char *ho_name(fhir_arena *a, const fhir_node *resource)
     return family ? family : given;
 }
 
-static long days_from_civil(long y, long m, long d)
+long ho_days_from_civil(long y, long m, long d)
 {
     y -= m <= 2;
     long era = (y >= 0 ? y : y - 399) / 400;
@@ -130,7 +130,7 @@ static long day_number(const char *s)
     int y = 0, m = 1, d = 1;
     if (!s || sscanf(s, "%4d-%2d-%2d", &y, &m, &d) < 1)
         return 0;
-    return days_from_civil(y, m, d);
+    return ho_days_from_civil(y, m, d);
 }
 
 long ho_days_between(const char *a, const char *b)

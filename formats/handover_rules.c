@@ -204,7 +204,7 @@ static int may_author(ctx *c, ho_res *author, const char *date)
     return 0;
 }
 
-static int is_treatment_directive(const fhir_node *consent)
+int ho_is_treatment_directive(const fhir_node *consent)
 {
     return ho_has_code(fhir_node_child(consent, "scope"),
                        "http://terminology.hl7.org/CodeSystem/consentscope", "treatment");
@@ -229,7 +229,7 @@ static void rule_authors(ctx *c)
     for (size_t i = 0; i < r->count; i++) {
         const fhir_node *res = r->res[i].node, *author = NULL;
         const char *what_nl, *what_en, *date;
-        if (strcmp(r->res[i].type, "Consent") == 0 && is_treatment_directive(res)) {
+        if (strcmp(r->res[i].type, "Consent") == 0 && ho_is_treatment_directive(res)) {
             author = ho_path(ho_ext(res, EXT_AUTHOR), "valueReference");
             date = fhir_node_child_value(res, "dateTime");
             what_nl = "een behandelwens of -grens";
@@ -397,11 +397,20 @@ static const char *decision(const fhir_node *consent)
     return other ? other : "";
 }
 
-static int expired(const ho_records *r, const fhir_node *consent)
+/* mgz-10 */
+int ho_directive_expired(const ho_records *r, const fhir_node *consent)
 {
     const char *status = fhir_node_child_value(consent, "status");
     return (status && strcmp(status, "inactive") == 0) ||
            ho_before_today(r, ho_value(consent, "provision.period.end"));
+}
+
+/* mgz-9 */
+long ho_directive_overdue(const ho_records *r, const fhir_node *consent)
+{
+    const char *reviewed = fhir_node_child_value(consent, "dateTime");
+    long days = reviewed ? ho_days_between(reviewed, r->today) : 0;
+    return days > (long)r->review_days ? days : 0;
 }
 
 /* Treatment identity: system|code, or the text for "anders" (OTH). */
@@ -425,12 +434,12 @@ static void rule_directives(ctx *c)
     ho_records *r = c->r;
     for (size_t i = 0; i < r->count; i++) {
         const fhir_node *d = r->res[i].node;
-        if (strcmp(r->res[i].type, "Consent") != 0 || !is_treatment_directive(d))
+        if (strcmp(r->res[i].type, "Consent") != 0 || !ho_is_treatment_directive(d))
             continue;
         const char *what = ho_concept_text(ho_path(d, "provision.code"));
         if (!what)
             what = "?";
-        if (expired(r, d)) {
+        if (ho_directive_expired(r, d)) {
             char nl[300], en[300];
             snprintf(nl, sizeof nl, "de behandelaanwijzing '%.200s' is verlopen en wordt als "
                      "verlopen getoond", what);
@@ -440,7 +449,7 @@ static void rule_directives(ctx *c)
             continue;
         }
         const char *reviewed = fhir_node_child_value(d, "dateTime");
-        if (reviewed && ho_days_between(reviewed, r->today) > (long)r->review_days) {
+        if (ho_directive_overdue(r, d)) {
             char nl[300], en[300];
             snprintf(nl, sizeof nl, "de behandelaanwijzing '%.200s' is sinds %.10s niet meer "
                      "besproken (langer dan %u dagen)", what, reviewed, r->review_days);
@@ -451,8 +460,9 @@ static void rule_directives(ctx *c)
         }
         for (size_t j = 0; j < i; j++) {
             const fhir_node *e = r->res[j].node;
-            if (strcmp(r->res[j].type, "Consent") != 0 || !is_treatment_directive(e) ||
-                expired(r, e) || !same_treatment(d, e) || strcmp(decision(d), decision(e)) == 0)
+            if (strcmp(r->res[j].type, "Consent") != 0 || !ho_is_treatment_directive(e) ||
+                ho_directive_expired(r, e) || !same_treatment(d, e) ||
+                strcmp(decision(d), decision(e)) == 0)
                 continue;
             char nl[300], en[300];
             snprintf(nl, sizeof nl, "tegenstrijdige geldige behandelaanwijzingen voor '%.200s'",

@@ -29,6 +29,17 @@ for f in "$top"/fixtures/handover/valid/*.xml "$top"/fixtures/handover/valid/*.j
   "$tool" build --now 2026-11-23T12:00:00Z --format json "$f" > "$out/$base.doc.json" || { echo "build failed: $f"; exit 1; }
   n=$((n + 1))
 done
+# the built documents signed (Bundle.signature), with a key made here
+openssl ecparam -name prime256v1 -genkey -noout -out "$out/sign.key" 2>/dev/null &&
+  openssl req -new -x509 -key "$out/sign.key" -subj "/O=MGZ overdracht/CN=handover.test" -days 2 \
+    -out "$out/sign.pem" 2>/dev/null || { echo "openssl cannot make a signing key"; exit 1; }
+for f in "$out"/*.doc.xml "$out"/*.doc.json; do
+  [ -e "$f" ] || continue
+  signed=$(echo "$f" | sed 's/\.doc\.\(xml\|json\)$/.signed.\1/')
+  "$tool" sign --key "$out/sign.key" --cert "$out/sign.pem" "$f" > "$signed" || { echo "sign failed: $f"; exit 1; }
+  "$tool" verify --cert "$out/sign.pem" "$signed" > /dev/null || { echo "verify failed: $signed"; exit 1; }
+  n=$((n + 1))
+done
 for f in "$top"/fixtures/handover/invalid/*.xml "$top"/fixtures/handover/invalid/*.json; do
   [ -e "$f" ] || continue
   base=$(basename "$f")

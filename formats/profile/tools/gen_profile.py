@@ -803,6 +803,29 @@ def bundle_profile():
     el(x, "Bundle.entry:composition", slice_name="composition",
        short="De Composition (eerste entry) / the Composition (first entry)", min=1, max="1")
     el(x, "Bundle.entry:composition.resource", min=1, types=[("Composition", [comp], [])])
+    # the service's signature (formats/handover_sign.c; README "Signature")
+    sig_nl = ("De handtekening van de dienst, gezet na het opbouwen en na Bundle.id en meta: een JWS (compact, ES256 of RS256, het "
+              "certificaat van de dienst in x5c) over een manifest met de SHA-256 van elk Bundle-element en van elke entry, elk over "
+              "de canonieke JSON van een Bundle met alleen dat deel. Alles behalve signature.data is ondertekend; een ontvanger kan "
+              "zo benoemen welke entry of welk element na ondertekening is gewijzigd. Optioneel: 'handover build' ondertekent niet.")
+    sig_en = ("The service's signature, set after building and after Bundle.id and meta: a JWS (compact, ES256 or RS256, the "
+              "service's certificate in x5c) over a manifest of the SHA-256 of every Bundle element and of every entry, each over the "
+              "canonical JSON of a Bundle holding only that part. Everything but signature.data is signed, so a receiver can name "
+              "which entry or element was changed after signing. Optional: 'handover build' does not sign.")
+
+    def verification_signature(x):
+        x.v("system", "urn:iso-astm:E1762-95:2013")
+        x.v("code", "1.2.840.10065.1.12.1.5")
+        x.v("display", "Verification Signature")
+    el(x, "Bundle.signature", short="Handtekening van de dienst / the service's signature", definition=sig_nl + "\n\n" + sig_en)
+    el(x, "Bundle.signature.type", short="Verificatiehandtekening / verification signature", max="1",
+       pattern=("Coding", verification_signature))
+    el(x, "Bundle.signature.who", short="De dienst: O (CN) uit zijn certificaat / the service: O (CN) of its certificate")
+    el(x, "Bundle.signature.targetFormat", short="Ondertekend: de canonieke JSON van elk deel / signed: the canonical JSON of each part",
+       min=1, fixed=("code", "application/fhir+json"))
+    el(x, "Bundle.signature.sigFormat", short="JWS", min=1, fixed=("code", "application/jose"))
+    el(x, "Bundle.signature.data", short="base64 van de JWS (header.manifest.handtekening) / base64 of the JWS (header.manifest.signature)",
+       min=1)
     sd_footer(x)
     write("StructureDefinition-%s.xml" % rid, x)
 
