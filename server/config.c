@@ -63,6 +63,8 @@ int srv_config_set(srv_config *c, const char *key, const char *v, char *err, siz
         {"key", c->key_file, sizeof c->key_file},
         {"access", c->access_file, sizeof c->access_file},
         {"audit", c->audit_file, sizeof c->audit_file},
+        {"sign-key", c->sign_key, sizeof c->sign_key},
+        {"sign-cert", c->sign_cert, sizeof c->sign_cert},
         {"data", c->data_dir, sizeof c->data_dir},
         {"profiles", c->profile_dir, sizeof c->profile_dir},
         {"demo-dir", c->demo_dir, sizeof c->demo_dir},
@@ -184,6 +186,10 @@ void srv_config_finish(srv_config *c)
         snprintf(c->key_file, sizeof c->key_file, "%.490s/server.key", c->pki_dir);
     if (!c->access_file[0])
         snprintf(c->access_file, sizeof c->access_file, "%.490s/access.conf", c->pki_dir);
+    if (!c->sign_key[0])
+        snprintf(c->sign_key, sizeof c->sign_key, "%.490s/server.key", c->pki_dir);
+    if (!c->sign_cert[0])
+        snprintf(c->sign_cert, sizeof c->sign_cert, "%.490s/server.pem", c->pki_dir);
     if (!c->audit_file[0])
         snprintf(c->audit_file, sizeof c->audit_file, "%.490s/audit.log", c->data_dir);
     if (!c->base_url[0])

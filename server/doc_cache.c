@@ -21,12 +21,17 @@
 #include <string.h>
 
 #include "doc_cache.h"
+#include "handover_html.h"
+
+/* Responses per entry: JSON, XML, then the page for office hours and for ANW. */
+#define SLOTS 4
+#define PAGE_SLOT(variant) (2 + (variant))
 
 typedef struct entry {
     char *patient_id;
     uint64_t version;
-    char etag[SRV_FMT_COUNT][96];
-    struct MHD_Response *resp[SRV_FMT_COUNT];
+    char etag[SLOTS][96];
+    struct MHD_Response *resp[SLOTS];   /* the pages may be missing (NULL) */
     struct entry *chain;          /* next in the hash bucket */
     struct entry *newer, *older;  /* use order */
 } entry;
@@ -60,7 +65,7 @@ srv_doc_cache *srv_doc_cache_new(unsigned max)
 
 static void entry_free(entry *e)
 {
-    for (int f = 0; f < SRV_FMT_COUNT; f++)
+    for (int f = 0; f < SLOTS; f++)
         if (e->resp[f])
             MHD_destroy_response(e->resp[f]);
     free(e->patient_id);
@@ -134,6 +139,64 @@ void srv_doc_etag(const srv_version *doc, srv_format f, char out[96])
     snprintf(out, 96, "\"%.80s-%s\"", doc->etag, f == SRV_FMT_XML ? "xml" : "json");
 }
 
+static void page_etag(const srv_version *doc, int variant, char out[96])
+{
+    snprintf(out, 96, "\"%.80s-html-%s\"", doc->etag, variant ? "anw" : "office");
+}
+
+static enum MHD_Result not_modified(srv_request *r, const char *etag);
+
+/* A page's response: the page's own Content-Security-Policy (nothing runs,
+ * nothing is fetched) and no caching anywhere, as it shows patient data. */
+static struct MHD_Response *page_response(const srv_version *doc, int variant, const char *html,
+                                          size_t len)
+{
+    char etag[96], date[32];
+    struct MHD_Response *resp = srv_bytes_response(html, len, SRV_FMT_HTML);
+    if (!resp)
+        return NULL;
+    page_etag(doc, variant, etag);
+    srv_http_date(doc->last_modified, date);
+    if (MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag) != MHD_YES ||
+        (date[0] && MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date) != MHD_YES) ||
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
+                                "form-action 'none'") != MHD_YES ||
+        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES) {
+        MHD_destroy_response(resp);
+        return NULL;
+    }
+    return resp;
+}
+
+int srv_page_variant_now(void)
+{
+    return handover_html_variant_at(time(NULL)) == HANDOVER_HTML_ANW;
+}
+
+enum MHD_Result srv_send_document_page(srv_request *r, srv_store *st, const char *patient_id,
+                                       uint64_t version)
+{
+    int variant = srv_page_variant_now();
+    srv_version page;
+    int rc = st ? srv_store_document_page(st, patient_id, version, variant, &page) : SRV_E_IO;
+    if (rc == SRV_E_NOTFOUND || rc == SRV_E_INVALID)
+        return srv_fail(r, MHD_HTTP_NOT_FOUND, "not-found",
+                        "there is no readable page of this handover version",
+                        "van deze versie van de overdracht is geen leesbare pagina");
+    if (rc)
+        return srv_fail_store(r, rc);
+    char etag[96];
+    page_etag(&page, variant, etag);
+    enum MHD_Result ret = srv_if_none_match(r, etag)
+                              ? not_modified(r, etag)
+                              : srv_queue(r, MHD_HTTP_OK,
+                                          page_response(&page, variant, page.html, page.html_len));
+    srv_version_free(&page);
+    return ret;
+}
+
 struct MHD_Response *srv_doc_response(const srv_version *doc, srv_format f)
 {
     char etag[96], date[32];
@@ -190,15 +253,20 @@ int srv_doc_cache_answer(srv_doc_cache *c, srv_request *r, const char *patient_i
     }
     r->audit.entity = fhir_arena_printf(r->a, "Bundle/%s/_history/%llu", patient_id,
                                         (unsigned long long)e->version);
-    if (srv_if_none_match(r, e->etag[r->fmt])) {
+    int slot = r->fmt == SRV_FMT_HTML ? PAGE_SLOT(srv_page_variant_now()) : (int)r->fmt;
+    if (!e->resp[slot]) { /* cached without its pages: the store has them */
+        pthread_mutex_unlock(&c->lock);
+        return 0;
+    }
+    if (srv_if_none_match(r, e->etag[slot])) {
         char etag[96];
-        memcpy(etag, e->etag[r->fmt], sizeof etag);
+        memcpy(etag, e->etag[slot], sizeof etag);
         pthread_mutex_unlock(&c->lock);
         *ret = not_modified(r, etag);
         return 1;
     }
     r->status = MHD_HTTP_OK;
-    *ret = MHD_queue_response(r->conn, MHD_HTTP_OK, e->resp[r->fmt]);
+    *ret = MHD_queue_response(r->conn, MHD_HTTP_OK, e->resp[slot]);
     pthread_mutex_unlock(&c->lock);
     return 1;
 }
@@ -215,7 +283,8 @@ uint64_t srv_doc_cache_generation(srv_doc_cache *c)
 
 /* Puts `doc` for the patient unless the generation moved on (readers) or
  * the cached version is newer. The responses are made outside the lock. */
-static void put(srv_doc_cache *c, const char *patient_id, const srv_version *doc, int writer,
+static void put(srv_doc_cache *c, const char *patient_id, const srv_version *doc,
+                const char *const html[2], const size_t html_len[2], int writer,
                 uint64_t generation)
 {
     if (!c || c->max == 0)
@@ -229,7 +298,12 @@ static void put(srv_doc_cache *c, const char *patient_id, const srv_version *doc
         srv_doc_etag(doc, (srv_format)f, e->etag[f]);
         e->resp[f] = srv_doc_response(doc, (srv_format)f);
     }
-    if (!e->patient_id || !e->resp[SRV_FMT_JSON] || !e->resp[SRV_FMT_XML]) {
+    for (int v = 0; html && v < 2; v++) {
+        page_etag(doc, v, e->etag[PAGE_SLOT(v)]);
+        if (html[v] && !(e->resp[PAGE_SLOT(v)] = page_response(doc, v, html[v], html_len[v])))
+            e->patient_id[0] = '\0'; /* marks the failure below */
+    }
+    if (!e->patient_id || !e->patient_id[0] || !e->resp[SRV_FMT_JSON] || !e->resp[SRV_FMT_XML]) {
         entry_free(e);
         goto failed;
     }
@@ -268,10 +342,11 @@ failed:
 void srv_doc_cache_put_read(srv_doc_cache *c, uint64_t generation, const char *patient_id,
                             const srv_version *doc)
 {
-    put(c, patient_id, doc, 0, generation);
+    put(c, patient_id, doc, NULL, NULL, 0, generation);
 }
 
-void srv_doc_cache_put_published(srv_doc_cache *c, const char *patient_id, const srv_version *doc)
+void srv_doc_cache_put_published(srv_doc_cache *c, const char *patient_id, const srv_version *doc,
+                                 const char *const html[2], const size_t html_len[2])
 {
-    put(c, patient_id, doc, 1, 0);
+    put(c, patient_id, doc, html, html_len, 1, 0);
 }

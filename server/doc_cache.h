@@ -23,7 +23,14 @@ uint64_t srv_doc_cache_generation(srv_doc_cache *c);
 void srv_doc_cache_put_read(srv_doc_cache *c, uint64_t generation, const char *patient_id,
                             const srv_version *doc);
 /* Writers, after the commit: the new current document replaces the old. */
-void srv_doc_cache_put_published(srv_doc_cache *c, const char *patient_id, const srv_version *doc);
+void srv_doc_cache_put_published(srv_doc_cache *c, const char *patient_id, const srv_version *doc,
+                                 const char *const html[2], const size_t html_len[2]);
+/* Which page applies now: 0 office hours, 1 evening/night/weekend and
+ * Dutch public holidays (handover_html_variant_at). */
+int srv_page_variant_now(void);
+/* Answers the page of the patient's document version (0: current) for now. */
+enum MHD_Result srv_send_document_page(srv_request *r, srv_store *st, const char *patient_id,
+                                       uint64_t version);
 
 /* The response for a stored document version in format f (headers set). */
 struct MHD_Response *srv_doc_response(const srv_version *doc, srv_format f);

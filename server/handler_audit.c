@@ -178,7 +178,7 @@ static int patient_query(srv_request *r, query *q)
     const char *sys, *val;
     if (srv_split_token(r->a, p, &sys, &val) == 0) {
         if (strcmp(sys, SRV_BSN_SYSTEM) == 0)
-            q->bsn = val;
+            q->bsn = r->audit.bsn = val; /* reading a patient's log is logged for that patient */
         srv_store *st = srv_thread_store(r->srv);
         char *ids[MAX_IDS];
         size_t n = 0;
@@ -187,6 +187,8 @@ static int patient_query(srv_request *r, query *q)
                 q->ids[q->nids++] = fhir_arena_strdup(r->a, ids[i]);
                 free(ids[i]);
             }
+            if (n)
+                r->audit.patient = q->ids[0];
         }
         return 0;
     }
@@ -194,7 +196,7 @@ static int patient_query(srv_request *r, query *q)
         p += 8;
     if (!*p || strchr(p, '/') || strchr(p, '|'))
         return -1;
-    q->ids[q->nids++] = p;
+    q->ids[q->nids++] = r->audit.patient = p;
     return 0;
 }
 

@@ -21,6 +21,8 @@ enum MHD_Result srv_answer_document(srv_request *r, const char *patient_id)
         return ret;
     uint64_t generation = srv_doc_cache_generation(cache);
     srv_store *st = srv_thread_store(r->srv);
+    if (r->fmt == SRV_FMT_HTML)
+        return srv_send_document_page(r, st, patient_id, 0);
     srv_version doc;
     int rc = st ? srv_store_document(st, patient_id, 0, &doc) : SRV_E_IO;
     if (rc == SRV_E_NOTFOUND || rc == SRV_E_INVALID)

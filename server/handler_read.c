@@ -32,6 +32,8 @@ static enum MHD_Result read_worker(srv_request *r, uint64_t vid)
     if (strcmp(type, "Bundle") == 0) {
         if (vid == 0)
             return srv_answer_document(r, id);
+        if (r->fmt == SRV_FMT_HTML)
+            return srv_send_document_page(r, st, id, vid);
         rc = srv_store_document(st, id, vid, &v);
         if (rc)
             return srv_fail_store(r, rc);
@@ -46,6 +48,7 @@ static enum MHD_Result read_worker(srv_request *r, uint64_t vid)
     rc = srv_store_read(st, type, id, vid, &v);
     if (rc)
         return srv_fail_store(r, rc);
+    srv_audit_note(r, st, type, id, v.version); /* the version actually served */
     enum MHD_Result ret;
     if (srv_if_none_match(r, v.etag)) {
         struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);

@@ -45,6 +45,8 @@ static const char usage[] =
     "  --profiles DIR       the published profile resources (default formats/profile)\n"
     "  --trust FILE, --cert FILE, --key FILE, --access FILE  override the files in --pki\n"
     "  --audit FILE         the access log (default DATA/audit.log)\n"
+    "  --sign-key FILE, --sign-cert FILE  signs every built document (default the\n"
+    "                       server's key and certificate in --pki)\n"
     "  --help               this text\n"
     "\n"
     "  handoverd --verify-audit [--data DIR | --audit FILE]\n"

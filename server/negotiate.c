@@ -10,9 +10,10 @@
 
 #include "server.h"
 
-static const char *const mime[SRV_FMT_COUNT] = {
+static const char *const mime[] = {
     [SRV_FMT_JSON] = "application/fhir+json; charset=utf-8",
     [SRV_FMT_XML] = "application/fhir+xml; charset=utf-8",
+    [SRV_FMT_HTML] = "text/html; charset=utf-8",
 };
 
 const char *srv_format_mime(srv_format f)
@@ -37,7 +38,8 @@ static int media_format(const char *s, size_t n)
         {"json", SRV_FMT_JSON},                  {"application/json+fhir", SRV_FMT_JSON},
         {"application/fhir+xml", SRV_FMT_XML},   {"application/xml", SRV_FMT_XML},
         {"text/xml", SRV_FMT_XML},               {"xml", SRV_FMT_XML},
-        {"application/xml+fhir", SRV_FMT_XML},   {"*/*", -2},
+        {"application/xml+fhir", SRV_FMT_XML},   {"text/html", SRV_FMT_HTML},
+        {"html", SRV_FMT_HTML},                  {"*/*", -2},
         {"application/*", -2},
     };
     for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
@@ -70,7 +72,7 @@ static double q_value(const char *params, size_t n)
 }
 
 /* The best format an Accept header allows: -1 none, -2 anything. */
-static int accept_format(const char *accept)
+static int accept_format(const char *accept, int html_ok)
 {
     int best = -1;
     double best_q = 0;
@@ -83,6 +85,8 @@ static int accept_format(const char *accept)
         const char *t = trim(p, &type_len);
         double q = semi ? q_value(semi, len - (size_t)(semi - p)) : 1.0;
         int f = media_format(t, type_len);
+        if (f == SRV_FMT_HTML && !html_ok)
+            f = -1;
         if (f != -1 && q > 0 && q > best_q) {
             best = f;
             best_q = q;
@@ -94,7 +98,7 @@ static int accept_format(const char *accept)
     return best;
 }
 
-int srv_negotiate(struct MHD_Connection *c, srv_format fallback, srv_format *out)
+int srv_negotiate(struct MHD_Connection *c, srv_format fallback, int html_ok, srv_format *out)
 {
     *out = fallback;
     const char *f = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "_format");
@@ -102,7 +106,7 @@ int srv_negotiate(struct MHD_Connection *c, srv_format fallback, srv_format *out
         size_t n = strcspn(f, ";");
         const char *t = trim(f, &n);
         int fmt = media_format(t, n);
-        if (fmt == -1)
+        if (fmt == -1 || (fmt == SRV_FMT_HTML && !html_ok))
             return -1;
         if (fmt >= 0)
             *out = (srv_format)fmt;
@@ -111,7 +115,7 @@ int srv_negotiate(struct MHD_Connection *c, srv_format fallback, srv_format *out
     const char *accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT);
     if (!accept || !*accept)
         return 0;
-    int fmt = accept_format(accept);
+    int fmt = accept_format(accept, html_ok);
     if (fmt == -1)
         return -1;
     if (fmt >= 0)
@@ -128,7 +132,7 @@ int srv_body_format(const char *content_type, srv_format *out)
     size_t n = semi ? (size_t)(semi - content_type) : len;
     const char *t = trim(content_type, &n);
     int fmt = media_format(t, n);
-    if (fmt < 0 || n <= 4) /* not a wildcard, not the short `xml`/`json` forms */
+    if (fmt < 0 || fmt == SRV_FMT_HTML || n <= 4) /* not a wildcard, HTML or the short forms */
         return -1;
     if (semi) {
         /* only UTF-8: FHIR requires it, and the readers check it */

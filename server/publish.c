@@ -17,8 +17,11 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "conformance.h"
 #include "doc_cache.h"
 #include "handover.h"
+#include "handover_html.h"
+#include "handover_sign.h"
 #include "publish.h"
 
 #define SRV__MAX_RECORDS 2000      /* records one patient's document is built from */
@@ -226,11 +229,13 @@ static int authorize(srv_pub *p, const char *patient_id)
     if (handover_team_organisations(a, records, &uras, &n) != 0)
         return oom(p);
     int first = !fhir_node_child(records, "entry"); /* no records yet: a first handover */
-    if (!first && !has_ura(uras, n, p->caller_ura))
+    if (!first && !has_ura(uras, n, p->caller_ura)) {
+        p->r->audit.patient = fhir_arena_strdup(a, patient_id); /* the log names whom */
         return refuse(p, "your organisation is not in this patient's care team, so it may not "
                          "change the patient's handover",
                       "uw organisatie hoort niet bij het zorgteam van deze patiënt en mag de "
                       "overdracht daarom niet wijzigen");
+    }
     if (p->nteams == p->teams_cap) {
         size_t cap = p->teams_cap ? p->teams_cap * 2 : 4;
         struct srv_pub_team *t = fhir_arena_alloc(a, cap * sizeof *t);
@@ -287,12 +292,45 @@ static int authorize_sharers(srv_pub *p, const char *type, const char *id)
     return rc;
 }
 
+/* One BSN, one Patient: a Patient written under another id with a BSN that
+ * a stored Patient has would make that patient's handover ambiguous. */
+static int bsn_unique(srv_pub *p, const fhir_node *res, const char *id)
+{
+    for (const fhir_node *i = fhir_node_child(res, "identifier"); i; i = fhir_node_next_same(i)) {
+        const char *sys = fhir_node_child_value(i, "system");
+        const char *val = fhir_node_child_value(i, "value");
+        if (!sys || !val || strcmp(sys, SRV_BSN_SYSTEM) != 0)
+            continue;
+        char *ids[2];
+        size_t n = 0;
+        int rc = store_status(p, srv_store_find(p->st, "Patient", sys, val, ids, 2, &n));
+        int other = 0;
+        for (size_t k = 0; k < n; k++) {
+            other |= strcmp(ids[k], id) != 0;
+            free(ids[k]);
+        }
+        if (rc)
+            return rc;
+        if (other) {
+            fhir_outcome_rule(&p->o, i, FHIR_SEV_ERROR, "duplicate", NULL, NULL,
+                              "een andere patiënt heeft dit BSN al; werk die patiënt bij "
+                              "(PUT Patient?identifier=…) in plaats van een nieuwe te maken",
+                              "another patient already has this BSN; update that patient "
+                              "(PUT Patient?identifier=…) instead of making a new one");
+            return MHD_HTTP_CONFLICT;
+        }
+    }
+    return 0;
+}
+
 int srv_pub_put(srv_pub *p, fhir_node *res, const char *id, uint64_t expected,
                 uint64_t *version)
 {
     const char *type = fhir_node_resource_type(res);
     uint64_t cur;
     int rc = authorize_sharers(p, type, id);
+    if (!rc && strcmp(type, "Patient") == 0)
+        rc = bsn_unique(p, res, id);
     if (!rc)
         rc = store_status(p, srv_txn_version(p->t, type, id, &cur));
     if (rc)
@@ -374,22 +412,78 @@ int srv_pub_link(srv_pub *p, const fhir_node *res, const char *type, const char 
 }
 
 /* The patient's records as a collection Bundle, read through the transaction. */
-static int gather(srv_pub *p, const char *patient_id, fhir_node **out)
+/* The list of records being gathered. */
+typedef struct record_list {
+    const char **types, **ids;
+    size_t n, members;        /* members: how many came from the stored record list */
+} record_list;
+
+static int listed(const record_list *l, const char *type, size_t tl, const char *id)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (strlen(l->types[i]) == tl && strncmp(l->types[i], type, tl) == 0 &&
+            strcmp(l->ids[i], id) == 0)
+            return 1;
+    return 0;
+}
+
+/* Appends every "Type/id" a record refers to that is not listed yet. */
+static void add_references(fhir_arena *a, record_list *l, const fhir_node *n)
+{
+    for (const fhir_node *c = n->first; c; c = c->next) {
+        const char *v = c->value, *slash;
+        if (v && strcmp(c->name, "reference") == 0 && (slash = strchr(v, '/')) &&
+            !strchr(slash + 1, '/') && l->n < SRV__MAX_RECORDS) {
+            char *type = fhir_arena_strndup(a, v, (size_t)(slash - v));
+            if (type && srv_is_record_type(type) && strcmp(type, "Patient") != 0 &&
+                !listed(l, v, (size_t)(slash - v), slash + 1)) {
+                l->types[l->n] = type;
+                l->ids[l->n++] = slash + 1;
+            }
+        }
+        if (c->first)
+            add_references(a, l, c);
+    }
+}
+
+/* The patient's records as a collection Bundle, read through the transaction.
+ * With `close`, also every stored record they refer to (an Organization a
+ * CareTeam names), which then joins the patient's record list, so that the
+ * document holds everything it refers to. */
+static int gather_records(srv_pub *p, const char *patient_id, int close, fhir_node **out)
 {
     fhir_arena *a = p->r->a;
+    record_list l = {fhir_arena_alloc(a, SRV__MAX_RECORDS * sizeof *l.types),
+                     fhir_arena_alloc(a, SRV__MAX_RECORDS * sizeof *l.ids), 0, 0};
     char **types = malloc(SRV__MAX_RECORDS * sizeof *types);
     char **ids = malloc(SRV__MAX_RECORDS * sizeof *ids);
     size_t n = 0;
-    int rc = types && ids ? 0 : oom(p);
+    int rc = types && ids && l.types && l.ids ? 0 : oom(p);
     if (!rc)
         rc = store_status(p, srv_store_members(p->st, patient_id, types, ids, SRV__MAX_RECORDS, &n));
+    for (size_t i = 0; i < n; i++) {
+        if (!rc) {
+            l.types[l.n] = fhir_arena_strdup(a, types[i]);
+            l.ids[l.n++] = fhir_arena_strdup(a, ids[i]);
+        }
+        free(types[i]);
+        free(ids[i]);
+    }
+    free(types);
+    free(ids);
+    l.members = l.n;
     fhir_node *bundle = rc ? NULL : fhir_node_new(a, "Bundle", FHIR_NONE, fhir_type_find("Bundle"));
     if (!rc && (!bundle || !fhir_node_add_named(a, bundle, "type", "collection")))
         rc = oom(p);
-    for (size_t i = 0; i < n && !rc; i++) {
+    for (size_t i = 0; i < l.n && !rc; i++) {
         srv_version v;
-        rc = store_status(p, srv_store_read(p->st, types[i], ids[i], 0, &v));
-        if (rc)
+        int got = srv_store_read(p->st, l.types[i], l.ids[i], 0, &v);
+        if (got == SRV_E_NOTFOUND && i >= l.members) { /* a dangling reference: not a record */
+            l.types[i] = l.types[l.n - 1];
+            l.ids[i--] = l.ids[--l.n];
+            continue;
+        }
+        if ((rc = store_status(p, got)))
             break;
         fhir_outcome scratch;
         fhir_outcome_init(&scratch, a);
@@ -400,22 +494,25 @@ static int gather(srv_pub *p, const char *patient_id, fhir_node **out)
         if (!res || !entry || !ne ||
             !fhir_node_add_named(a, entry, "fullUrl",
                                  fhir_arena_printf(a, "%s/%s/%s", p->r->srv->cfg->base_url,
-                                                   types[i], ids[i]))) {
+                                                   l.types[i], l.ids[i]))) {
             rc = oom(p);
             break;
         }
         res->name = ne->name;
         res->elem = ne->elem;
         fhir_node_add(entry, res);
+        if (close)
+            add_references(a, &l, res);
     }
-    for (size_t i = 0; i < n; i++) {
-        free(types[i]);
-        free(ids[i]);
-    }
-    free(types);
-    free(ids);
+    if (!rc && close && l.n > l.members)
+        rc = store_status(p, srv_txn_set_members(p->t, patient_id, l.types, l.ids, l.n));
     *out = bundle;
     return rc;
+}
+
+static int gather(srv_pub *p, const char *patient_id, fhir_node **out)
+{
+    return gather_records(p, patient_id, 0, out);
 }
 
 /* Builds, renders and stores the patient's next document version. */
@@ -423,7 +520,7 @@ static int rebuild(srv_pub *p, const char *patient_id)
 {
     fhir_arena *a = p->r->a;
     fhir_node *records = NULL;
-    int rc = gather(p, patient_id, &records);
+    int rc = gather_records(p, patient_id, 1, &records);
     if (!rc)
         rc = team_kept(p, patient_id, records);
     if (rc)
@@ -437,6 +534,19 @@ static int rebuild(srv_pub *p, const char *patient_id)
         return rc;
     if (stamp(a, doc, patient_id, cur + 1, p->now) != 0)
         return oom(p);
+    /* signed last: id and meta are set, nothing changes the tree after this */
+    if (p->r->srv->sign_key) {
+        int sr = handover_sign(a, doc, p->r->srv->sign_key, p->r->srv->sign_cert_pem, p->now);
+        if (sr == FHIR_E_NOMEM)
+            return oom(p);
+        if (sr != 0) {
+            srv_log("error", "sign-failed", "rc=%d", sr);
+            fhir_outcome_rule(&p->o, NULL, FHIR_SEV_FATAL, "exception", NULL, NULL,
+                              "het document kon niet worden ondertekend",
+                              "the document could not be signed");
+            return MHD_HTTP_INTERNAL_SERVER_ERROR;
+        }
+    }
     fhir_buf xml, json;
     fhir_buf_init(&xml, SRV__DOC_LIMIT);
     fhir_buf_init(&json, SRV__DOC_LIMIT);
@@ -461,12 +571,40 @@ static int rebuild(srv_pub *p, const char *patient_id)
         return rc;
     }
     srv_version *docs = realloc(p->docs, (p->ndocs + 1) * sizeof *docs);
-    if (!docs) {
+    struct srv_pub_pages *pages = fhir_arena_alloc(a, (p->ndocs + 1) * sizeof *pages);
+    if (!docs || !pages) {
+        if (docs)
+            p->docs = docs;
         fhir_buf_free(&xml);
         fhir_buf_free(&json);
         return oom(p);
     }
     p->docs = docs;
+    if (p->ndocs)
+        memcpy(pages, p->pages, p->ndocs * sizeof *pages);
+    p->pages = pages;
+    /* the readable pages, both variants, made now so that a read only picks one */
+    for (int v = 0; v < 2 && !rc; v++) {
+        fhir_buf html;
+        fhir_buf_init(&html, SRV__DOC_LIMIT);
+        int hr = handover_render_html(a, doc, v ? HANDOVER_HTML_ANW : HANDOVER_HTML_OFFICE, &opt,
+                                      &html);
+        if (hr == 0)
+            rc = store_status(p, srv_txn_put_document_page(p->t, patient_id, d.version, v,
+                                                           html.data, html.len));
+        else
+            rc = oom(p);
+        pages[p->ndocs].len[v] = html.len;
+        pages[p->ndocs].html[v] = rc ? NULL : fhir_arena_strndup(a, html.data, html.len);
+        fhir_buf_free(&html);
+        if (!rc && !pages[p->ndocs].html[v])
+            rc = oom(p);
+    }
+    if (rc) {
+        fhir_buf_free(&xml);
+        fhir_buf_free(&json);
+        return rc;
+    }
     d.type = strdup("Bundle");
     d.id = strdup(patient_id);
     d.last_modified = strdup(p->now);
@@ -493,7 +631,8 @@ int srv_pub_commit(srv_pub *p)
     if (rc)
         return rc;
     for (size_t i = 0; i < p->ndocs; i++)
-        srv_doc_cache_put_published(p->r->srv->docs, p->docs[i].id, &p->docs[i]);
+        srv_doc_cache_put_published(p->r->srv->docs, p->docs[i].id, &p->docs[i],
+                                    p->pages[i].html, p->pages[i].len);
     if (p->ndocs) /* the access log names the patient's new document version */
         p->r->audit.entity = fhir_arena_printf(p->r->a, "Bundle/%s/_history/%llu", p->docs[0].id,
                                                (unsigned long long)p->docs[0].version);

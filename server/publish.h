@@ -29,6 +29,10 @@ typedef struct srv_pub {
     size_t npatients, cap;
     srv_version *docs;        /* rebuilt documents, for the cache after commit */
     size_t ndocs;
+    struct srv_pub_pages {    /* the readable pages of docs[i] (arena) */
+        const char *html[2];
+        size_t len[2];
+    } *pages;
     int locked;               /* holds the process's writer lock */
     const char *caller_ura;   /* the publishing organisation; NULL for the service itself (demo) */
     struct srv_pub_team {     /* care teams as they were before this write, per patient */

@@ -49,6 +49,8 @@ struct MHD_Response *srv_bytes_response(const char *bytes, size_t len, srv_forma
 /* Serialises a tree in the request's format into a response. */
 static struct MHD_Response *tree_response(srv_request *r, const fhir_node *res)
 {
+    if (r->fmt == SRV_FMT_HTML) /* only documents have a page; anything else goes as JSON */
+        r->fmt = SRV_FMT_JSON;
     fhir_buf b;
     fhir_buf_init(&b, SRV__BODY_LIMIT);
     if (fhir_write(res, srv_format_fhir(r->fmt), &b, 0) != 0) {

@@ -230,14 +230,49 @@ static enum MHD_Result check_caller(srv_request *r, const route *rt, int *refuse
     return MHD_YES;
 }
 
+typedef struct arg_keys {
+    const char *keys[32];
+    size_t n;
+    const char *repeated;
+} arg_keys;
+
+/* Notes a query key; a key given twice (other than date) is answered 400:
+ * FHIR would AND repeated parameters, which no search here supports. */
+static enum MHD_Result note_key(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    (void)value;
+    arg_keys *k = cls;
+    if (strcmp(key, "date") == 0)
+        return MHD_YES;
+    for (size_t i = 0; i < k->n; i++)
+        if (strcmp(k->keys[i], key) == 0) {
+            k->repeated = key;
+            return MHD_NO;
+        }
+    if (k->n == 32) {
+        k->repeated = key;
+        return MHD_NO;
+    }
+    k->keys[k->n++] = key;
+    return MHD_YES;
+}
+
 enum MHD_Result srv_route(srv_request *r)
 {
     shape sh;
     parse_result pr = parse_path(r, &sh);
     /* errors before a route is known use the client's format when it gave one */
     srv_format fmt;
-    if (srv_negotiate(r->conn, SRV_FMT_JSON, &fmt) == 0)
+    if (srv_negotiate(r->conn, SRV_FMT_JSON, 0, &fmt) == 0)
         r->fmt = fmt;
+    arg_keys keys = {.n = 0};
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, note_key, &keys);
+    if (keys.repeated)
+        return srv_fail(r, MHD_HTTP_BAD_REQUEST, "not-supported",
+                        "a query parameter is given more than once (or there are more than 32)",
+                        "een queryparameter komt meer dan eens voor (of er zijn er meer dan 32)");
     if (pr == P_NOT_FOUND)
         return srv_fail(r, MHD_HTTP_NOT_FOUND, "not-found", "no such path on this server",
                         "dit pad bestaat niet op deze server");
@@ -296,7 +331,11 @@ enum MHD_Result srv_route(srv_request *r)
     srv_format body_fmt;
     if (r->body.len && srv_body_format(srv_header(r, MHD_HTTP_HEADER_CONTENT_TYPE), &body_fmt) == 0)
         fallback = body_fmt;
-    if (srv_negotiate(r->conn, fallback, &r->fmt) != 0)
+    /* the readable page exists for handover documents only */
+    int html_ok = strcmp(found->name, "handover") == 0 ||
+                  ((strcmp(found->name, "read") == 0 || strcmp(found->name, "vread") == 0) &&
+                   strcmp(r->path.type, "Bundle") == 0);
+    if (srv_negotiate(r->conn, fallback, html_ok, &r->fmt) != 0)
         ret = srv_fail(r, MHD_HTTP_NOT_ACCEPTABLE, "not-supported",
                        "none of the formats in _format or Accept is served here "
                        "(application/fhir+json, application/fhir+xml)",

@@ -39,6 +39,8 @@ typedef struct srv_config {
     char key_file[512];      /* server key (default pki/server.key) */
     char access_file[512];   /* URA → role (default pki/access.conf) */
     char audit_file[512];    /* the access log (default data/audit.log) */
+    char sign_key[512];      /* the key documents are signed with (default pki/server.key) */
+    char sign_cert[512];     /* its certificate, carried in the signature (default pki/server.pem) */
     char data_dir[512];      /* the store: data/handover.db */
     char profile_dir[512];   /* the published profile resources (formats/profile) */
     char demo_dir[512];      /* the demo patients (fixtures/handover/valid) */
@@ -67,14 +69,15 @@ void srv_config_finish(srv_config *c);
 /* ---- formats (negotiate.c) ---------------------------------------------- */
 
 /* The formats a response can take. */
-typedef enum srv_format { SRV_FMT_JSON = 0, SRV_FMT_XML = 1 } srv_format;
-#define SRV_FMT_COUNT 2
+typedef enum srv_format { SRV_FMT_JSON = 0, SRV_FMT_XML = 1, SRV_FMT_HTML = 2 } srv_format;
+#define SRV_FMT_COUNT 2   /* the FHIR formats; HTML is only the handover's readable page */
 
 const char *srv_format_mime(srv_format f);
 fhir_format srv_format_fhir(srv_format f);
 /* The response format from `_format` or Accept; `fallback` when neither
- * says. -1 when the client accepts none we make (406). */
-int srv_negotiate(struct MHD_Connection *c, srv_format fallback, srv_format *out);
+ * says; HTML only when `html_ok` (the handover documents). -1 when the
+ * client accepts none we make (406). */
+int srv_negotiate(struct MHD_Connection *c, srv_format fallback, int html_ok, srv_format *out);
 /* The format of a request body from its Content-Type: 0, or -1 when it is
  * missing or not a FHIR format we read (415). */
 int srv_body_format(const char *content_type, srv_format *out);
@@ -99,6 +102,8 @@ typedef struct srv_server {
     srv_audit *audit;
     char audit_path[600];
     char *trust_pem, *cert_pem, *key_pem;  /* loaded once, handed to MHD */
+    void *sign_key;                        /* EVP_PKEY *: signs every built document */
+    char *sign_cert_pem;
     void *ticket_key;                      /* gnutls_datum_t *, session resumption */
     struct MHD_Daemon *daemon;
     _Atomic int stopping;

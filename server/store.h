@@ -50,6 +50,8 @@ typedef struct srv_version {
     char *xml;            /* documents only: the XML bytes; else NULL */
     size_t xml_len;
     char *etag;           /* documents: the strong ETag stored with them; else W/"<version>" */
+    char *html;           /* srv_store_document_page only: the page; else NULL */
+    size_t html_len;
 } srv_version;
 
 void srv_version_free(srv_version *v);
@@ -85,6 +87,10 @@ int srv_txn_document_version(srv_txn *t, const char *patient_id, uint64_t *versi
 /* The instant (UTC, milliseconds) recorded as last_modified of everything
  * this transaction writes, e.g. "2026-11-23T03:00:00.123Z"; NULL when not open. */
 const char *srv_txn_time(const srv_txn *t);
+/* Stores a readable page (HTML) of document version `version` of the patient
+ * in one variant (the server: 0 office hours, 1 evening/night/weekend). */
+int srv_txn_put_document_page(srv_txn *t, const char *patient_id, uint64_t version, int variant,
+                              const char *html, size_t html_len);
 /* Makes everything durable, then frees the transaction. */
 int srv_txn_commit(srv_txn *t);
 /* Undoes everything and frees the transaction. */
@@ -107,6 +113,10 @@ int srv_store_document(srv_store *s, const char *patient_id, uint64_t version, s
 int srv_store_document_history(srv_store *s, const char *patient_id, srv_version *out,
                                size_t max, size_t *count);
 
+/* A page of the patient's document (version 0: the current one): the
+ * document's head (version, etag, last_modified) and the page in html. */
+int srv_store_document_page(srv_store *s, const char *patient_id, uint64_t version, int variant,
+                            srv_version *out);
 /* *empty = 1 when the store holds no resource at all. */
 int srv_store_is_empty(srv_store *s, int *empty);
 /* The patient's records (srv_txn_set_members), sorted by type and id, at

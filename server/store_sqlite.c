@@ -28,14 +28,16 @@
  * parallel, writers are serialised by SQLite's write lock. A writer that
  * cannot get the lock within SRV__BUSY_MS gets SRV_E_BUSY.
  *
- * Layout (schema version 2, kept in PRAGMA user_version):
+ * Layout (schema version 3, kept in PRAGMA user_version):
  *   resource(type, id, version, last_modified, deleted, json)  every version
  *   current(type, id, version)                                 the newest one
  *   identifier(type, id, system, value)                        + (type, system, value) index
  *   document(patient_id, version, document_id, last_modified, etag, xml, json)
  *   document_current(patient_id, version)
  *   member(patient_id, type, id)                               + (type, id) index
- * (schema 2 added `member`; a schema 1 database is upgraded when opened)
+ *   document_page(patient_id, version, variant, html)         the readable pages
+ * (schema 2 added `member`, schema 3 `document_page`; older databases are
+ * upgraded when opened)
  * Bodies are BLOBs (stored and returned byte for byte); keys are TEXT bound
  * with explicit lengths. last_modified is one UTC instant with milliseconds,
  * taken when the transaction got the write lock, for every row it writes.
@@ -79,7 +81,7 @@
 
 #include "store.h"
 
-#define SRV__SCHEMA_VERSION 2
+#define SRV__SCHEMA_VERSION 3
 #define SRV__BUSY_MS 5000        /* how long a writer waits for the write lock */
 #define SRV__KEY_MAX 256         /* type, id, patient_id, document_id, etag */
 #define SRV__IDENT_MAX 4096      /* identifier system and value */
@@ -124,7 +126,17 @@ static const char schema_v2_sql[] =
     "  FOREIGN KEY (type, id) REFERENCES current (type, id) DEFERRABLE INITIALLY DEFERRED"
     ") STRICT, WITHOUT ROWID;"
     "CREATE INDEX member_by_resource ON member (type, id);"
-    "PRAGMA user_version = 2;"; /* SRV__SCHEMA_VERSION */
+    "PRAGMA user_version = 2;";
+
+/* Schema 3 adds the readable pages of each document version. */
+static const char schema_v3_sql[] =
+    "CREATE TABLE document_page("
+    "  patient_id TEXT NOT NULL, version INTEGER NOT NULL, variant INTEGER NOT NULL,"
+    "  html BLOB NOT NULL,"
+    "  PRIMARY KEY (patient_id, version, variant),"
+    "  FOREIGN KEY (patient_id, version) REFERENCES document (patient_id, version)"
+    ") STRICT, WITHOUT ROWID;"
+    "PRAGMA user_version = 3;"; /* SRV__SCHEMA_VERSION */
 
 /* The prepared statements every handle keeps, prepared once at open. */
 enum {
@@ -151,6 +163,9 @@ enum {
     ST_MEMBERS,
     ST_PATIENTS_OF,
     ST_ANY_RESOURCE,
+    ST_INSERT_PAGE,
+    ST_PAGE_CURRENT,
+    ST_PAGE_BY_VERSION,
     ST__COUNT
 };
 
@@ -206,6 +221,19 @@ static const char *const statement_sql[ST__COUNT] = {
     [ST_PATIENTS_OF] =
         "SELECT patient_id FROM member WHERE type = ?1 AND id = ?2 ORDER BY patient_id LIMIT ?3",
     [ST_ANY_RESOURCE] = "SELECT EXISTS (SELECT 1 FROM current)",
+    [ST_INSERT_PAGE] =
+        "INSERT INTO document_page (patient_id, version, variant, html) VALUES (?1, ?2, ?3, ?4)",
+    [ST_PAGE_CURRENT] =
+        "SELECT d.version, d.document_id, d.last_modified, d.etag, p.html"
+        " FROM document_current AS c JOIN document AS d"
+        "   ON d.patient_id = c.patient_id AND d.version = c.version"
+        " JOIN document_page AS p ON p.patient_id = d.patient_id AND p.version = d.version"
+        " WHERE c.patient_id = ?1 AND p.variant = ?2",
+    [ST_PAGE_BY_VERSION] =
+        "SELECT d.version, d.document_id, d.last_modified, d.etag, p.html"
+        " FROM document AS d JOIN document_page AS p"
+        "   ON p.patient_id = d.patient_id AND p.version = d.version"
+        " WHERE d.patient_id = ?1 AND p.variant = ?2 AND d.version = ?3",
 };
 
 /* A write transaction. Each store has one, embedded: srv_store_begin hands
@@ -448,7 +476,7 @@ static int ensure_schema(sqlite3 *db)
     int rc = schema_state(db, &version, &objects);
     if (rc || version == SRV__SCHEMA_VERSION)
         return rc;
-    if (version != 1 && (version != 0 || objects != 0))
+    if (version != 1 && version != 2 && (version != 0 || objects != 0))
         return SRV_E_INVALID;
     rc = exec_sql(db, "BEGIN IMMEDIATE");
     if (rc)
@@ -460,8 +488,12 @@ static int ensure_schema(sqlite3 *db)
         rc = exec_sql(db, schema_sql);
         version = 1;
     }
-    if (rc == 0 && version == 1)
+    if (rc == 0 && version == 1) {
         rc = exec_sql(db, schema_v2_sql); /* upgrade in place: nothing to convert */
+        version = 2;
+    }
+    if (rc == 0 && version == 2)
+        rc = exec_sql(db, schema_v3_sql);
     else if (rc == 0 && version != SRV__SCHEMA_VERSION)
         rc = SRV_E_INVALID;
     if (rc)
@@ -1165,5 +1197,56 @@ int srv_store_is_empty(srv_store *s, int *empty)
         rc = SRV_E_IO;
     }
     stmt_done(st);
+    return rc;
+}
+
+int srv_txn_put_document_page(srv_txn *t, const char *patient_id, uint64_t version, int variant,
+                              const char *html, size_t html_len)
+{
+    size_t pid_len;
+    int rc = txn_usable(t);
+    if (rc)
+        return rc;
+    if (key_len(patient_id, SRV__KEY_MAX, 0, &pid_len) || !html || html_len == 0 ||
+        variant < 0 || variant > 15)
+        return txn_fail(t, SRV_E_INVALID);
+    sqlite3_stmt *st = t->s->st[ST_INSERT_PAGE];
+    if (!(rc = bind_text(st, 1, patient_id, pid_len)) && !(rc = bind_version(st, 2, version)) &&
+        !(rc = map_rc(sqlite3_bind_int(st, 3, variant))) &&
+        !(rc = bind_blob(st, 4, html, html_len)))
+        rc = step_done(st);
+    stmt_done(st);
+    return txn_fail(t, rc);
+}
+
+int srv_store_document_page(srv_store *s, const char *patient_id, uint64_t version, int variant,
+                            srv_version *out)
+{
+    size_t pid_len;
+    int rc;
+    if (!out)
+        return SRV_E_INVALID;
+    memset(out, 0, sizeof *out);
+    if (!s || key_len(patient_id, SRV__KEY_MAX, 0, &pid_len))
+        return SRV_E_INVALID;
+    if (version > INT64_MAX)
+        return SRV_E_NOTFOUND;
+    sqlite3_stmt *st = s->st[version == 0 ? ST_PAGE_CURRENT : ST_PAGE_BY_VERSION];
+    if ((rc = bind_text(st, 1, patient_id, pid_len)) ||
+        (rc = map_rc(sqlite3_bind_int(st, 2, variant))) ||
+        (version != 0 && (rc = bind_version(st, 3, version))))
+        goto out;
+    rc = step_row(st);
+    if (rc == 0)
+        rc = SRV_E_NOTFOUND;
+    if (rc < 0)
+        goto out;
+    rc = document_row(s, st, 0, out);
+    if (!rc)
+        rc = column_dup(s->db, st, 4, &out->html, &out->html_len);
+out:
+    stmt_done(st);
+    if (rc)
+        srv_version_free(out);
     return rc;
 }

@@ -11,6 +11,9 @@
  * result lives in the connection's socket context (srv_peer) until it
  * closes.
  *
+ * The key that signs handover documents (sign-key, sign-cert) is loaded
+ * here too, with the other key material.
+ *
  * Resumption: a session-ticket key made at start-up lets a client that
  * reconnects skip the full handshake; the peer certificate stays available
  * to the check on resumed sessions.
@@ -18,6 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
@@ -53,6 +59,18 @@ int srv_tls_init(srv_server *s, char *err, size_t errlen)
         return -1;
     if (srv_access_load(c->access_file, &s->access, err, errlen) != 0)
         return -1;
+    /* the document signing key: loaded and tried once, shared read-only by all threads */
+    FILE *kf = fopen(c->sign_key, "r");
+    EVP_PKEY *sk = kf ? PEM_read_PrivateKey(kf, NULL, NULL, NULL) : NULL;
+    if (kf)
+        fclose(kf);
+    if (!sk || !(s->sign_cert_pem = read_file(c->sign_cert, err, errlen))) {
+        if (!sk)
+            snprintf(err, errlen, "%s: not a readable private key", c->sign_key);
+        EVP_PKEY_free(sk);
+        return -1;
+    }
+    s->sign_key = sk;
     gnutls_datum_t *key = calloc(1, sizeof *key);
     if (!key || gnutls_session_ticket_key_generate(key) != GNUTLS_E_SUCCESS) {
         free(key);
@@ -77,6 +95,10 @@ void srv_tls_free(srv_server *s)
     }
     free(s->cert_pem);
     free(s->trust_pem);
+    EVP_PKEY_free(s->sign_key);
+    free(s->sign_cert_pem);
+    s->sign_key = NULL;
+    s->sign_cert_pem = NULL;
     srv_access_free(s->access);
     s->ticket_key = NULL;
     s->key_pem = s->cert_pem = s->trust_pem = NULL;

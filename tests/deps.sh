@@ -4,7 +4,7 @@
 set -eu
 pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev
       libxml2-dev libxml2-utils libssl-dev openssl libcmocka-dev libsqlite3-dev libmicrohttpd-dev libgnutls28-dev curl
-      python3 python3-jsonschema"
+      python3 python3-jsonschema python3-cryptography chromium"
 missing=
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"

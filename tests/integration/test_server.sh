@@ -594,6 +594,33 @@ req hap GET "/fhir/Patient/$A_PID/\$handover" -H 'Accept: application/fhir+xml'
 begin "\$handover with Accept: application/fhir+xml: XML"
 st 200; isxml; hre ETag '-xml"$'
 end
+req hap GET "/fhir/Patient/$A_PID/\$handover?_format=html"
+begin "\$handover?_format=html: the readable page (made at write), its own ETag, CSP, no-store"
+st 200; hre Content-Type '^text/html'
+hre ETag '^"[0-9]+-[0-9a-f]{16}-html-(office|anw)"$'
+hre Content-Security-Policy "default-src 'none'"
+hre Cache-Control 'no-store'
+that "no <html lang=nl>" grep -q '<html lang="nl">' "$B"
+that "a script in the page" sh -c "! grep -qi '<script' '$B'"
+[ "${A_DOC_ETAG%%-json\"}" = "$(hget ETag | sed 's/-html-[a-z]*"$//')" ] || bad "page ETag $(hget ETag) is not of $A_DOC_ETAG"
+end
+PAGE_ETAG=$(hget ETag)
+req hap GET "/fhir/Patient/$A_PID/\$handover" -H 'Accept: text/html,application/xhtml+xml,*/*;q=0.8' -H "If-None-Match: $PAGE_ETAG"
+begin "\$handover as a browser asks (Accept: text/html) with the page's ETag: 304"
+st 304
+end
+req hap GET "/fhir/Bundle/$A_PID/_history/1?_format=html"
+begin "Bundle/{id}/_history/1?_format=html: the page of the first document version"
+st 200; hre Content-Type '^text/html'; hre ETag '^"1-'
+end
+req hap GET "/fhir/Patient?identifier=$bsn_sys|$A_BSN" -H 'Accept: text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8'
+begin "a search asked for by a browser: no page exists, so XML (the next acceptable format)"
+st 200; hre Content-Type '^application/fhir\+xml'
+end
+req hap GET "/fhir/Patient?identifier=$bsn_sys|$A_BSN&_format=html"
+begin "_format=html on a search: 406 (pages exist for handover documents only)"
+st 406; hre Content-Type '^application/fhir\+json'
+end
 req hap GET '/fhir/Patient/no-such-patient/$handover'
 begin "\$handover of an unknown patient id: 404"
 st 404; oo not-found

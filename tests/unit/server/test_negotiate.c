@@ -14,26 +14,38 @@
 static void test_negotiate__accept_picks_the_highest_q(void **state)
 {
     (void)state;
-    assert_int_equal(accept_format("application/fhir+xml"), SRV_FMT_XML);
-    assert_int_equal(accept_format("application/fhir+json"), SRV_FMT_JSON);
-    assert_int_equal(accept_format("text/html, application/fhir+xml;q=0.9, */*;q=0.1"), SRV_FMT_XML);
-    assert_int_equal(accept_format("application/fhir+xml;q=0.2, application/fhir+json;q=0.8"),
+    assert_int_equal(accept_format("application/fhir+xml", 0), SRV_FMT_XML);
+    assert_int_equal(accept_format("application/fhir+json", 0), SRV_FMT_JSON);
+    assert_int_equal(accept_format("text/html, application/fhir+xml;q=0.9, */*;q=0.1", 0), SRV_FMT_XML);
+    assert_int_equal(accept_format("application/fhir+xml;q=0.2, application/fhir+json;q=0.8", 0),
                      SRV_FMT_JSON);
-    assert_int_equal(accept_format("application/xml; charset=utf-8"), SRV_FMT_XML);
-    assert_int_equal(accept_format(" application/json "), SRV_FMT_JSON);
-    assert_int_equal(accept_format("APPLICATION/FHIR+XML"), SRV_FMT_XML);
+    assert_int_equal(accept_format("application/xml; charset=utf-8", 0), SRV_FMT_XML);
+    assert_int_equal(accept_format(" application/json ", 0), SRV_FMT_JSON);
+    assert_int_equal(accept_format("APPLICATION/FHIR+XML", 0), SRV_FMT_XML);
+}
+
+static void test_negotiate__html_only_where_allowed(void **state)
+{
+    (void)state;
+    const char *browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    assert_int_equal(accept_format(browser, 1), SRV_FMT_HTML);
+    assert_int_equal(accept_format(browser, 0), SRV_FMT_XML); /* application/xml q=0.9 */
+    assert_int_equal(accept_format("text/html", 0), -1);
+    assert_int_equal(accept_format("text/html, */*;q=0.1", 0), -2);
+    srv_format f;
+    assert_int_equal(srv_body_format("text/html", &f), -1);
 }
 
 static void test_negotiate__accept_wildcards_and_refusals(void **state)
 {
     (void)state;
-    assert_int_equal(accept_format("*/*"), -2);
-    assert_int_equal(accept_format("application/*"), -2);
-    assert_int_equal(accept_format("text/plain"), -1);
-    assert_int_equal(accept_format("text/plain, image/png"), -1);
-    assert_int_equal(accept_format("application/fhir+xml;q=0"), -1); /* q=0 means "not this" */
-    assert_int_equal(accept_format(""), -1);
-    assert_int_equal(accept_format(",,,"), -1);
+    assert_int_equal(accept_format("*/*", 0), -2);
+    assert_int_equal(accept_format("application/*", 0), -2);
+    assert_int_equal(accept_format("text/plain", 0), -1);
+    assert_int_equal(accept_format("text/plain, image/png", 0), -1);
+    assert_int_equal(accept_format("application/fhir+xml;q=0", 0), -1); /* q=0 means "not this" */
+    assert_int_equal(accept_format("", 0), -1);
+    assert_int_equal(accept_format(",,,", 0), -1);
 }
 
 static void test_negotiate__body_content_types(void **state)
@@ -70,6 +82,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_negotiate__accept_picks_the_highest_q),
         cmocka_unit_test(test_negotiate__accept_wildcards_and_refusals),
+        cmocka_unit_test(test_negotiate__html_only_where_allowed),
         cmocka_unit_test(test_negotiate__body_content_types),
         cmocka_unit_test(test_negotiate__mime_names),
     };

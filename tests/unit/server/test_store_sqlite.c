@@ -897,7 +897,7 @@ static void test_store_sqlite__durability_settings(void **state)
     assert_int_equal(pragma_int(db, "PRAGMA synchronous"), 2); /* FULL */
     assert_int_equal(pragma_int(db, "PRAGMA foreign_keys"), 1);
     assert_int_equal(pragma_int(db, "PRAGMA busy_timeout"), 5000);
-    assert_int_equal(pragma_int(db, "PRAGMA user_version"), 2);
+    assert_int_equal(pragma_int(db, "PRAGMA user_version"), 3);
     /* WAL is a property of the file: a plain connection finds it too */
     put1(f->s, "Patient", "p1", 0, "{}");
     sqlite3 *plain = NULL;
@@ -942,7 +942,7 @@ static void test_store_sqlite__refuses_foreign_files(void **state)
     assert_int_equal(srv_store_open_sqlite(other, &s), SRV_E_IO);
     /* put the fixture's file back in order for the teardown */
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 2", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
     f->s = open_store(f);
 }
@@ -1059,6 +1059,40 @@ static void test_store_sqlite__is_empty_until_the_first_commit(void **state)
     assert_int_equal(empty, 0);
 }
 
+static void test_store_sqlite__pages_belong_to_a_document_version(void **state)
+{
+    fx *f = *state;
+    srv_txn *t = NULL;
+    uint64_t v;
+    assert_int_equal(srv_store_begin(f->s, &t), 0);
+    assert_int_equal(srv_txn_put_document(t, "p1", "p1", "<x/>", 4, "{}", 2, "1-a", &v), 0);
+    assert_int_equal(srv_txn_put_document_page(t, "p1", v, 0, "<p>kantoor</p>", 14), 0);
+    assert_int_equal(srv_txn_put_document_page(t, "p1", v, 1, "<p>anw</p>", 10), 0);
+    assert_int_equal(srv_txn_commit(t), 0);
+    assert_int_equal(srv_store_begin(f->s, &t), 0);
+    assert_int_equal(srv_txn_put_document(t, "p1", "p1", "<y/>", 4, "{}", 2, "2-b", &v), 0);
+    assert_int_equal(srv_txn_put_document_page(t, "p1", v, 1, "<p>anw 2</p>", 12), 0);
+    assert_int_equal(srv_txn_commit(t), 0);
+    srv_version p;
+    assert_int_equal(srv_store_document_page(f->s, "p1", 0, 1, &p), 0);
+    assert_int_equal(p.version, 2);
+    assert_string_equal(p.etag, "2-b");
+    assert_int_equal(p.html_len, 12);
+    assert_memory_equal(p.html, "<p>anw 2</p>", 12);
+    srv_version_free(&p);
+    /* version 2 has no office page; version 1 has */
+    assert_int_equal(srv_store_document_page(f->s, "p1", 0, 0, &p), SRV_E_NOTFOUND);
+    assert_int_equal(srv_store_document_page(f->s, "p1", 1, 0, &p), 0);
+    assert_memory_equal(p.html, "<p>kantoor</p>", 14);
+    srv_version_free(&p);
+    /* a page of a version that does not exist fails the commit */
+    assert_int_equal(srv_store_begin(f->s, &t), 0);
+    int put = srv_txn_put_document_page(t, "p1", 9, 0, "<p/>", 4);
+    int commit = srv_txn_commit(t);
+    assert_true(put != 0 && commit == put);
+    assert_int_equal(srv_store_document_page(f->s, "p1", 9, 0, &p), SRV_E_NOTFOUND);
+}
+
 static void test_store_sqlite__schema_1_is_upgraded(void **state)
 {
     fx *f = *state;
@@ -1066,11 +1100,11 @@ static void test_store_sqlite__schema_1_is_upgraded(void **state)
     close_store(f);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "DROP TABLE member; PRAGMA user_version = 1", NULL, NULL,
+    assert_int_equal(sqlite3_exec(db, "DROP TABLE document_page; DROP TABLE member; PRAGMA user_version = 1", NULL, NULL,
                                   NULL), SQLITE_OK);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
     f->s = open_store(f);
-    assert_int_equal(pragma_int(srv__store_sqlite_db(f->s), "PRAGMA user_version"), 2);
+    assert_int_equal(pragma_int(srv__store_sqlite_db(f->s), "PRAGMA user_version"), 3);
     expect_resource(f->s, "Patient", "p1", 0, 1, "{}");
     char *pids[1];
     size_t n = 9;
@@ -1201,6 +1235,7 @@ int main(void)
         T(test_store_sqlite__members_must_exist_at_commit),
         T(test_store_sqlite__txn_sees_versions_and_time),
         T(test_store_sqlite__schema_1_is_upgraded),
+        T(test_store_sqlite__pages_belong_to_a_document_version),
         T(test_store_sqlite__is_empty_until_the_first_commit),
         T(test_store_sqlite__commits_survive_exit_without_close),
         T(test_store_sqlite__kill_inside_transaction_loses_only_it),
