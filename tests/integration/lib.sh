@@ -1,6 +1,6 @@
-# lib.sh - what test_hostile.sh and test_crash.sh share (sourced, bash): the temporary
+# lib.sh - what the integration tests share (sourced, bash): the temporary
 # directory, TAP checks, curl requests with the development client certificates, and
-# starting and stopping handoverd. test_server.sh keeps its own copy of the same helpers.
+# starting and stopping handoverd. test_server.sh, test_hostile.sh, test_crash.sh and test_trust.sh use them.
 #
 # The sourcing script sets before sourcing:
 #   build top        BUILD_DIR and SOURCE_DIR (its arguments)

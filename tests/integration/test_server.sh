@@ -28,99 +28,15 @@ if [ $# -ne 2 ]; then
 fi
 build=$1
 top=$2
-daemon=$build/handoverd
-here=$(cd "$(dirname "$0")" && pwd)
-py=/usr/bin/python3
-[ -x "$py" ] || py=python3
-q() { "$py" "$here/q.py" "$@"; }
-
-for tool in curl openssl xmllint "$py"; do
-  command -v "$tool" >/dev/null 2>&1 || { echo "Bail out! $tool is missing"; exit 1; }
-done
-[ -x "$daemon" ] || { echo "Bail out! no $daemon (build the handoverd target)"; exit 1; }
-
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/handoverd-it.XXXXXX")
-pki=$tmp/pki
-data=$tmp/data
-srv_pid=
-bg_pids=
-cleanup() {
-  for p in $bg_pids; do kill "$p" 2>/dev/null; done
-  if [ -n "$srv_pid" ] && kill -0 "$srv_pid" 2>/dev/null; then
-    kill -TERM "$srv_pid" 2>/dev/null
-    for _ in $(seq 50); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$srv_pid" 2>/dev/null
-  fi
-  if [ "${IT_KEEP:-0}" = 1 ]; then echo "# kept $tmp"; else rm -rf "$tmp"; fi
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM HUP
-mkdir -p "$tmp/r" "$tmp/aux" "$tmp/schema" "$tmp/docs" "$tmp/race" "$tmp/edit"
-
-fx=$top/fixtures/handover
+it_name=it
+# shellcheck source=lib.sh
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+mkdir -p "$tmp/schema" "$tmp/docs" "$tmp/race" "$tmp/edit"
 maxbody=1048576
-bsn_sys=http://fhir.nl/fhir/NamingSystem/bsn
 
-# ---------------------------------------------------------------- TAP and checks
+# ---------------------------------------------------------------- checks of this test
+# (the TAP helpers, req/call, start_server and the others are in lib.sh)
 
-T=0
-FAILS=0
-desc=
-why=
-begin() { desc=$1; why=; }
-bad() { why="$why#   $*
-"; }
-end() {
-  T=$((T + 1))
-  if [ -z "$why" ]; then
-    echo "ok $T - $desc"
-  else
-    FAILS=$((FAILS + 1))
-    echo "not ok $T - $desc"
-    printf '%s' "$why"
-    show
-  fi
-}
-show() {
-  echo "#   last request: $LAST -> $code"
-  [ -s "$H" ] && tr -d '\r' < "$H" | grep -v '^$' | sed 's/^/#   < /' | head -15
-  [ -s "$B" ] && { head -c 1500 "$B" | sed 's/^/#   /'; echo; }
-}
-# st CODE: the last response's status
-st() { [ "$code" = "$1" ] || bad "status $code, expected $1"; }
-# pyt EXPR [ARG]...: a Python expression on the last response (see q.py expr)
-pyt() {
-  local err
-  err=$(q expr "$B" "$H" "$@" 2>&1) || bad "not true: $1 ${2:+[$*]} $err"
-}
-# jeq PATH VALUE: the JSON value at PATH
-jeq() {
-  local v
-  v=$(q get "$B" "$1")
-  [ "$v" = "$2" ] || bad "$1 is '$v', expected '$2'"
-}
-# hget NAME: a header of the last response (the last block, after any 100 Continue)
-hget() {
-  tr -d '\r' < "$H" | awk -v n="$(printf '%s' "$1" | tr 'A-Z' 'a-z')" '
-    /^HTTP\// { v = ""; next }
-    { i = index($0, ":"); if (i > 0 && tolower(substr($0, 1, i - 1)) == n) { v = substr($0, i + 1); sub(/^[ \t]+/, "", v) } }
-    END { print v }'
-}
-# hre NAME ERE: a header matches
-hre() {
-  local v
-  v=$(hget "$1")
-  printf '%s' "$v" | grep -Eq -- "$2" || bad "header $1 is '$v', expected /$2/"
-}
-# that MESSAGE COMMAND...: any other condition
-that() {
-  local msg=$1
-  shift
-  "$@" || bad "$msg"
-}
-not() { ! "$@"; }
-# oo CODE: an OperationOutcome with an error issue of this code
-oo() { pyt 'd["resourceType"] == "OperationOutcome" and a[0] in codes()' "$1"; }
 # oorule RULE: an OperationOutcome with an error issue carrying the rule id in details.coding
 oorule() { pyt 'd["resourceType"] == "OperationOutcome" and a[0] in rules()' "$1"; }
 # xeq XPATH VALUE: XPath on the last (XML) body; f:Name stands for the FHIR element Name
@@ -134,40 +50,6 @@ isxml() { xmllint --noout "$B" 2>/dev/null || bad "body is not well-formed XML";
 # keep NAME: the last body goes to the schema validation at the end
 keep() { cp "$B" "$tmp/schema/$1"; }
 
-# ---------------------------------------------------------------- HTTP
-
-n=0
-LAST=
-code=
-B=/dev/null
-H=/dev/null
-# call PREFIX CERT METHOD PATH [CURL-ARG]...: PREFIX.body, .hdr, .code
-call() {
-  local p=$1 c=$2 m=$3 u=$4
-  shift 4
-  set -- -s -S -g --max-time 60 --cacert "$pki/ca.pem" -o "$p.body" -D "$p.hdr" \
-    -w '%{http_code}' "$@"
-  [ "$c" = none ] || set -- --cert "$pki/$c.pem" --key "$pki/$c.key" "$@"
-  case $m in
-    GET) ;;
-    HEAD) set -- -I "$@" ;;
-    *) set -- -X "$m" -H 'Expect:' "$@" ;;
-  esac
-  : > "$p.body"
-  : > "$p.hdr"
-  curl "$@" "$base$u" > "$p.code" 2> "$p.err" || true
-}
-# req CERT METHOD PATH [CURL-ARG]...: the last response is $code, $B, $H
-req() {
-  n=$((n + 1))
-  call "$tmp/r/$n" "$@"
-  B=$tmp/r/$n.body
-  H=$tmp/r/$n.hdr
-  code=$(cat "$tmp/r/$n.code")
-  LAST="$1 $2 $3"
-}
-json_ct=(-H 'Content-Type: application/fhir+json')
-xml_ct=(-H 'Content-Type: application/fhir+xml')
 # post CERT PATH FILE [CURL-ARG]... / put CERT PATH FILE [CURL-ARG]...: a FHIR JSON body
 post() { local c=$1 u=$2 f=$3; shift 3; req "$c" POST "$u" "${json_ct[@]}" --data-binary "@$f" "$@"; }
 put() { local c=$1 u=$2 f=$3; shift 3; req "$c" PUT "$u" "${json_ct[@]}" --data-binary "@$f" "$@"; }
@@ -200,79 +82,7 @@ pid_of() {
   aux_get "/fhir/Patient?identifier=$bsn_sys|$1"
   q get "$AUXB" entry.0.resource.id
 }
-bsn_of() { # bsn_of FIXTURE.json
-  "$py" - "$1" "$bsn_sys" <<'EOF'
-import json, sys
-for e in json.load(open(sys.argv[1]))["entry"]:
-    r = e["resource"]
-    if r["resourceType"] == "Patient":
-        for i in r.get("identifier", []):
-            if i.get("system") == sys.argv[2]:
-                print(i["value"])
-EOF
-}
 
-# ---------------------------------------------------------------- the server
-
-free_port() {
-  "$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-port=$(free_port)
-base=https://localhost:$port
-runs=0
-LOG=/dev/null
-# start_server [OPTION]...: starts handoverd, waits (bounded) until it logs event=start
-start_server() {
-  runs=$((runs + 1))
-  LOG=$tmp/server-$runs.log
-  local i
-  for _ in 1 2 3 4 5; do
-    : > "$LOG"
-    "$daemon" --pki "$pki" --data "$data" --port "$port" --max-body "$maxbody" "$@" 2> "$LOG" &
-    srv_pid=$!
-    for i in $(seq 600); do
-      grep -q 'event=start ' "$LOG" && return 0
-      kill -0 "$srv_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$srv_pid" 2>/dev/null; then
-      kill -KILL "$srv_pid"
-      wait "$srv_pid" 2>/dev/null
-      srv_pid=
-      return 1
-    fi
-    wait "$srv_pid" 2>/dev/null
-    srv_pid=
-    grep -q 'cannot listen' "$LOG" || return 1
-    port=$(free_port) # someone took the port: another one
-    base=https://localhost:$port
-  done
-  return 1
-}
-# stop_server: SIGTERM, a bounded wait; STOP_RC is the exit status ("timeout" if it hung)
-stop_server() {
-  STOP_RC=none
-  [ -n "$srv_pid" ] || return
-  kill -TERM "$srv_pid" 2>/dev/null
-  local i
-  for i in $(seq 600); do
-    kill -0 "$srv_pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$srv_pid" 2>/dev/null; then
-    kill -KILL "$srv_pid" 2>/dev/null
-    wait "$srv_pid" 2>/dev/null
-    STOP_RC=timeout
-  else
-    wait "$srv_pid"
-    STOP_RC=$?
-  fi
-  srv_pid=
-}
-# log_clean: no sanitizer report, no error event in the current run's log
-log_clean() {
-  ! grep -Eq 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|level=error' "$LOG"
-}
 check_stop() { # check_stop WHAT: stops the server, checks exit 0, event=stopped, a clean log
   stop_server
   begin "$1: SIGTERM stops the server with exit status 0 and event=stopped"
@@ -284,12 +94,6 @@ check_stop() { # check_stop WHAT: stops the server, checks exit 0, event=stopped
   begin "$1: the server log has no sanitizer report and no error event"
   log_clean || bad "$(grep -E 'AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:|level=error|^ *#[0-9]' "$LOG" | head -40)"
   end
-}
-
-bail() {
-  echo "Bail out! $*"
-  [ -f "$LOG" ] && sed 's/^/# /' "$LOG" | tail -30
-  exit 1
 }
 
 echo "# handoverd integration test: $daemon, temporary directory $tmp"
@@ -309,7 +113,7 @@ A_ALLERGY=cl32482-allergie-latex
 # ================================================================ 1. empty store, no demo
 
 echo "# phase 1: an empty store, without --demo"
-start_server || bail "handoverd did not start (no event=start within 60 s)"
+start_server --max-body "$maxbody" || bail "handoverd did not start (no event=start within 60 s)"
 
 begin "empty store: the server logs event=start and loads no demo patients"
 LAST=log; code=-; B=/dev/null; H=/dev/null
@@ -355,7 +159,7 @@ check_stop "empty store"
 # ================================================================ 2. the API on demo data
 
 echo "# phase 2: restarted with --demo on the same data directory"
-start_server --demo || bail "handoverd --demo did not start"
+start_server --max-body "$maxbody" --demo || bail "handoverd --demo did not start"
 
 begin "--demo on the store the refused publishes left empty loads all 13 demo patients"
 LAST=log; code=-; B=/dev/null; H=/dev/null
@@ -1153,7 +957,7 @@ for i in $(seq 8); do
   pids="$pids $!"
 done
 wait $pids
-codes=$(for i in $(seq 8); do cat "$tmp/race/tx-$i.code"; echo; done | sort | uniq -c | tr -s ' ' | tr '\n' ';')
+codes=$(for i in $(seq 8); do printf "%s\n" "$(cat "$tmp/race/tx-$i.code")"; done | sort | uniq -c | tr -s " " | tr "\n" ";")
 begin "8 parallel transactions of patient B: all 200"
 LAST="8 x POST /fhir"; code=$codes; B=$tmp/race/tx-1.body; H=$tmp/race/tx-1.hdr
 [ "$codes" = " 8 200;" ] || bad "statuses:$codes"
@@ -1236,7 +1040,7 @@ a_etag_xml=$(docetag "$A_PID" xml)
 b_etag_json=$(docetag "$B_PID")
 nacked=$(wc -l < "$tmp/acked")
 check_stop "before the restart"
-start_server --demo || bail "handoverd did not start again"
+start_server --max-body "$maxbody" --demo || bail "handoverd did not start again"
 begin "restart with --demo on a filled store: no demo patients loaded"
 LAST=log; code=-; B=/dev/null; H=/dev/null
 that "no 'event=demo patients=0' in the log" grep -q 'event=demo patients=0' "$LOG"
