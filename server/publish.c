@@ -169,8 +169,10 @@ static int index_identifiers(srv_pub *p, const fhir_node *res, const char *type,
     return store_status(p, srv_txn_set_identifiers(p->t, type, id, sys, val, n));
 }
 
-/* Marks every patient whose records include type/id. */
-static int mark_sharers(srv_pub *p, const char *type, const char *id)
+/* Runs `each` for every patient whose records include type/id; stops at
+ * the first status it returns. */
+static int for_each_sharer(srv_pub *p, const char *type, const char *id,
+                           int (*each)(srv_pub *p, const char *patient_id))
 {
     char **pids = malloc(SRV__MAX_SHARERS * sizeof *pids);
     size_t n = 0;
@@ -179,7 +181,7 @@ static int mark_sharers(srv_pub *p, const char *type, const char *id)
     int rc = store_status(p, srv_store_patients_of(p->st, type, id, pids, SRV__MAX_SHARERS, &n));
     for (size_t i = 0; i < n; i++) {
         if (!rc)
-            rc = mark_patient(p, pids[i]);
+            rc = each(p, pids[i]);
         free(pids[i]);
     }
     free(pids);
@@ -273,25 +275,6 @@ static int team_kept(srv_pub *p, const char *patient_id, const fhir_node *record
     return 0;
 }
 
-/* Authorises every patient whose records include type/id. */
-static int authorize_sharers(srv_pub *p, const char *type, const char *id)
-{
-    if (!p->caller_ura)
-        return 0;
-    char **pids = malloc(SRV__MAX_SHARERS * sizeof *pids);
-    size_t n = 0;
-    if (!pids)
-        return oom(p);
-    int rc = store_status(p, srv_store_patients_of(p->st, type, id, pids, SRV__MAX_SHARERS, &n));
-    for (size_t i = 0; i < n; i++) {
-        if (!rc)
-            rc = authorize(p, pids[i]);
-        free(pids[i]);
-    }
-    free(pids);
-    return rc;
-}
-
 /* One BSN, one Patient: a Patient written under another id with a BSN that
  * a stored Patient has would make that patient's handover ambiguous. */
 static int bsn_unique(srv_pub *p, const fhir_node *res, const char *id)
@@ -328,7 +311,8 @@ int srv_pub_put(srv_pub *p, fhir_node *res, const char *id, uint64_t expected,
 {
     const char *type = fhir_node_resource_type(res);
     uint64_t cur;
-    int rc = authorize_sharers(p, type, id);
+    /* every patient the write touches is checked before anything is written */
+    int rc = p->caller_ura ? for_each_sharer(p, type, id, authorize) : 0;
     if (!rc && strcmp(type, "Patient") == 0)
         rc = bsn_unique(p, res, id);
     if (!rc)
@@ -348,7 +332,7 @@ int srv_pub_put(srv_pub *p, fhir_node *res, const char *id, uint64_t expected,
     if (!rc)
         rc = index_identifiers(p, res, type, id);
     if (!rc)
-        rc = mark_sharers(p, type, id);
+        rc = for_each_sharer(p, type, id, mark_patient);
     return rc;
 }
 
