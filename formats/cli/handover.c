@@ -385,6 +385,25 @@ static int cmd_convert(int argc, char **argv)
     return status;
 }
 
+/* --now and --review-days, the options of the commands that apply the rules:
+ * 1 when argv[*i] was one (its value taken), 0 when not, -1 for a bad value. */
+static int rules_option(int argc, char **argv, int *i, handover_options *opt)
+{
+    if (strcmp(argv[*i], "--now") == 0 && *i + 1 < argc) {
+        opt->now = argv[++*i];
+        return 1;
+    }
+    if (strcmp(argv[*i], "--review-days") == 0 && *i + 1 < argc) {
+        char *end;
+        long v = strtol(argv[++*i], &end, 10);
+        if (*end || v <= 0 || v > 100000)
+            return -1;
+        opt->review_days = (unsigned)v;
+        return 1;
+    }
+    return 0;
+}
+
 static int cmd_build(int argc, char **argv)
 {
     fhir_format to = FHIR_FORMAT_XML;
@@ -399,16 +418,11 @@ static int cmd_build(int argc, char **argv)
         } else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc) {
             const char *f = argv[++i];
             to = format_named(f);
-        } else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc) {
-            opt.now = argv[++i];
-        } else if (strcmp(argv[i], "--review-days") == 0 && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v <= 0 || v > 100000) {
+        } else if ((taken = rules_option(argc, argv, &i, &opt)) != 0) {
+            if (taken < 0) {
                 fputs(usage_build, stderr);
                 return 2;
             }
-            opt.review_days = (unsigned)v;
         } else if (!path && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)) {
             path = argv[i];
         } else {
@@ -462,16 +476,11 @@ static int cmd_render(int argc, char **argv)
             variant = argv[++i];
         } else if (strcmp(argv[i], "--at") == 0 && i + 1 < argc && !at) {
             at = argv[++i];
-        } else if (strcmp(argv[i], "--now") == 0 && i + 1 < argc) {
-            opt.now = argv[++i];
-        } else if (strcmp(argv[i], "--review-days") == 0 && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v <= 0 || v > 100000) {
+        } else if ((taken = rules_option(argc, argv, &i, &opt)) != 0) {
+            if (taken < 0) {
                 fputs(usage_render, stderr);
                 return 2;
             }
-            opt.review_days = (unsigned)v;
         } else if (!path && (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)) {
             path = argv[i];
         } else {
