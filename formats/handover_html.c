@@ -373,8 +373,7 @@ static void directive_item(page *p, const fhir_node *d, int expired)
     open_tag(p, "p class=\"what\"");
     el(p, "span class=\"tag\"", expired ? printf_a(p, "was %s", kind_word[kind]) : kind_word[kind]);
     raw(p, " ");
-    const char *treatment = ho_treatment_nl(ho_path(d, "provision.code"));
-    el(p, "span class=\"treatment\"", treatment ? treatment : "behandeling niet benoemd");
+    el(p, "span class=\"treatment\"", ho_treatment_nl(ho_path(d, "provision.code")));
     close_tag(p, "p");
     if (kind == KIND_OTHER) {
         const char *other = ho_value(ho_ext(d, EXT_SPEC_OTHER), "valueString");

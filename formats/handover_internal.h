@@ -96,7 +96,8 @@ int ho_before_today(const ho_records *r, const char *date);
 
 /* Runs every rule on loaded records (handover_rules.c); returns the errors. */
 unsigned handover__check_loaded(ho_records *r, fhir_outcome *o);
-/* The Dutch name of a treatment (zib BehandelingCodelijst) or the concept's text. */
+/* The Dutch name of a treatment (zib BehandelingCodelijst), else the concept's
+ * text, else "behandeling niet benoemd": never NULL. */
 const char *ho_treatment_nl(const fhir_node *code);
 
 /* Treatment directives (Consent with scope treatment), as the rules read them

@@ -87,7 +87,8 @@ const char *ho_treatment_nl(const fhir_node *code)
     for (size_t i = 0; sct && i < sizeof treatments / sizeof *treatments; i++)
         if (strcmp(treatments[i].code, sct) == 0)
             return treatments[i].nl;
-    return ho_concept_text(code);
+    const char *text = ho_concept_text(code);
+    return text ? text : "behandeling niet benoemd";
 }
 
 const char *hn_decision_nl(fhir_arena *a, const fhir_node *consent)

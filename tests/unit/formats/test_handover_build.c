@@ -22,13 +22,29 @@ typedef struct built {
     fhir_node *doc;
 } built;
 
-static void build(built *b, const char *name)
+/* Replaces the one occurrence of `from` in `in` (which must hold it) by `to`,
+ * which is not longer. */
+static void edit(char *in, size_t *len, const char *from, const char *to)
+{
+    char *at = strstr(in, from);
+    assert_non_null(at);
+    size_t nf = strlen(from), nt = strlen(to);
+    assert_true(nt <= nf);
+    memcpy(at, to, nt);
+    memmove(at + nt, at + nf, strlen(at + nf) + 1);
+    *len -= nf - nt;
+}
+
+/* Builds the fixture's document, after replacing `from` by `to` when given. */
+static void build_edited(built *b, const char *name, const char *from, const char *to)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/valid/%s.json", fixture_dir, name);
     size_t len;
     char *in = slurp(path, &len);
     assert_non_null(in);
+    if (from)
+        edit(in, &len, from, to);
     b->a = fhir_arena_new(0);
     fhir_outcome_init(&b->o, b->a);
     fhir_node *records = fhir_read(b->a, in, len, NULL, &b->o);
@@ -38,6 +54,11 @@ static void build(built *b, const char *name)
     if (!b->doc)
         dump_issues(&b->o);
     assert_non_null(b->doc);
+}
+
+static void build(built *b, const char *name)
+{
+    build_edited(b, name, NULL, NULL);
 }
 
 static fhir_node *composition(const built *b)
@@ -108,6 +129,24 @@ static void test_handover_build__expired_directive_is_marked_expired(void **stat
     build(&b, "oz-vpt-huisarts-verlopen");
     assert_non_null(strstr(section_div(&b, 0), "Verlopen behandelaanwijzingen"));
     assert_non_null(find_rule_issue(&b.o, FHIR_SEV_INFORMATION, "informational", "mgz-10", NULL));
+    fhir_arena_free(b.a);
+}
+
+/* A limit whose treatment has neither a known code nor a text is still shown
+ * as a limit (a fuzzer found the builder stumbling over it). */
+static void test_handover_build__unnamed_treatment_limit_is_shown(void **state)
+{
+    (void)state;
+    built b;
+    build_edited(&b, "oz-vmb-so-alzheimer",
+                 "\"http://snomed.info/sct\",\n         \"code\": \"89666000\",\n"
+                 "         \"display\": \"cardiopulmonale resuscitatie\"\n        }\n       ],\n"
+                 "       \"text\": \"Reanimatie\"",
+                 "\"http://snomed.info/sct\"}]");
+    const char *div = section_div(&b, 0);
+    assert_non_null(strstr(div, "behandeling niet benoemd"));
+    assert_null(strstr(div, "Reanimatie"));
+    assert_non_null(strstr(ho_value(composition(&b), "text.div"), "Niet uitvoeren:"));
     fhir_arena_free(b.a);
 }
 
@@ -286,6 +325,7 @@ int main(int argc, char **argv)
         cmocka_unit_test(test_handover_build__narrative_names_every_directive),
         cmocka_unit_test(test_handover_build__expired_directive_is_marked_expired),
         cmocka_unit_test(test_handover_build__review_warning_is_in_the_narrative),
+        cmocka_unit_test(test_handover_build__unnamed_treatment_limit_is_shown),
         cmocka_unit_test(test_handover_build__sections_in_fixed_order),
         cmocka_unit_test(test_handover_build__transfer_is_in_the_narrative),
         cmocka_unit_test(test_handover_build__every_reference_is_a_document_entry),
