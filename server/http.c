@@ -65,9 +65,58 @@ static void request_body(srv_request *r, const char *data, size_t n)
     }
 }
 
-/* The final call: every error that needs no route first, then the router. */
+/* Header lines and request targets past these get a FHIR 431/414 of ours; MHD's
+ * memory pool (SRV__CONN_POOL) holds several times as much, so only a request
+ * far beyond them meets MHD's own answer. */
+#define SRV__MAX_HEADER_BYTES (16u * 1024)
+#define SRV__MAX_HEADERS 100u
+#define SRV__MAX_TARGET_BYTES (8u * 1024)
+#define SRV__CONN_POOL ((size_t)256 * 1024)
+
+typedef struct sizes {
+    size_t bytes;
+    unsigned count;
+} sizes;
+
+static enum MHD_Result add_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                const char *value)
+{
+    (void)kind;
+    sizes *z = cls;
+    z->bytes += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+    z->count++;
+    return MHD_YES;
+}
+
+/* 1 when the headers or the request target pass this server's limits; the
+ * answer is then queued. */
+static int refuse_oversized(srv_request *r)
+{
+    sizes h = {0, 0}, q = {strlen(r->url), 0};
+    MHD_get_connection_values(r->conn, MHD_HEADER_KIND, add_size, &h);
+    MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, add_size, &q);
+    if (q.bytes > SRV__MAX_TARGET_BYTES) {
+        srv_fail(r, MHD_HTTP_URI_TOO_LONG, "too-long",
+                 "the request target (path and query) is longer than 8 KB",
+                 "het adres van het verzoek (pad en query) is langer dan 8 KB");
+        return 1;
+    }
+    if (h.bytes > SRV__MAX_HEADER_BYTES || h.count > SRV__MAX_HEADERS) {
+        srv_fail(r, MHD_HTTP_REQUEST_HEADER_FIELDS_TOO_LARGE, "too-long",
+                 "the request headers are larger than 16 KB or more than 100",
+                 "de kopregels van het verzoek zijn groter dan 16 KB of meer dan 100");
+        return 1;
+    }
+    return 0;
+}
+
+/* The final call: every error that needs no route first, then the router.
+ * The request has arrived: its deadline clock stops. */
 static enum MHD_Result request_dispatch(srv_request *r)
 {
+    srv_peer *p = srv_conn_peer(r->conn);
+    if (p)
+        srv_deadline_stop_clock(&p->deadline);
     r->fmt = SRV_FMT_JSON;
     if (r->body_too_large)
         return srv_fail(r, MHD_HTTP_CONTENT_TOO_LARGE, "too-costly",
@@ -90,6 +139,9 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
             return MHD_NO; /* out of memory: MHD closes the connection */
         *req_cls = r;
         r->calls = 1;
+        r->fmt = SRV_FMT_JSON;
+        if (refuse_oversized(r))
+            return MHD_YES; /* answered, and the connection closes after it */
         /* refuse an announced oversized body before it is sent */
         const char *len = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
                                                       MHD_HTTP_HEADER_CONTENT_LENGTH);
@@ -120,15 +172,17 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
 static void request_end(void *cls, struct MHD_Connection *c, void **req_cls,
                         enum MHD_RequestTerminationCode toe)
 {
-    (void)c;
     srv_server *s = cls;
+    srv_peer *p = srv_conn_peer(c);
+    if (p && s->deadlines)
+        srv_deadline_restart_clock(s->deadlines, &p->deadline);
     srv_request *r = *req_cls;
     if (!r)
         return;
     struct timespec t1;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     long us = (long)(t1.tv_sec - r->t0.tv_sec) * 1000000L + (t1.tv_nsec - r->t0.tv_nsec) / 1000;
-    const srv_peer *p = r->peer;
+    p = r->peer;
     srv_log(toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "info" : "warn", "request",
             "method=%s route=%s status=%u us=%ld org=%s role=%s tls=%s%s",
             r->method == SRV_GET ? "GET" : r->method == SRV_POST ? "POST"
@@ -199,6 +253,11 @@ int srv_http_start(srv_server *s, char *err, size_t errlen)
     }
     /* poll, not epoll: MHD 0.9.75 busy-polls a TLS handshake in epoll mode
      * (epoll_wait with timeout 0 until the client's next flight arrives) */
+    s->deadlines = srv_deadlines_start(c->timeout_s);
+    if (!s->deadlines) {
+        snprintf(err, errlen, "cannot start the request deadline watcher");
+        return -1;
+    }
     unsigned flags = MHD_USE_TLS | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
                      MHD_USE_ERROR_LOG;
     s->daemon = MHD_start_daemon(
@@ -217,12 +276,14 @@ int srv_http_start(srv_server *s, char *err, size_t errlen)
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_connections,
         MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)c->per_ip_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->timeout_s,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, SRV__CONN_POOL, /* mmap'ed: touched pages count */
         MHD_OPTION_NOTIFY_CONNECTION, srv_tls_notify, s,
         MHD_OPTION_NOTIFY_COMPLETED, request_end, s,
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_END);
     if (!s->daemon) {
+        srv_deadlines_stop(s->deadlines);
+        s->deadlines = NULL;
         snprintf(err, errlen, "cannot listen on %s:%u (in use, or the TLS files are not usable)",
                  c->bind, c->port);
         return -1;
@@ -243,4 +304,6 @@ void srv_http_stop(srv_server *s, unsigned grace_s)
     }
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
+    srv_deadlines_stop(s->deadlines); /* every connection has been forgotten by now */
+    s->deadlines = NULL;
 }

@@ -94,6 +94,30 @@ typedef struct srv_doc_cache srv_doc_cache;
 typedef struct srv_audit srv_audit;
 typedef struct srv_conformance srv_conformance;
 
+/* ---- request deadlines (deadline.c) --------------------------------------- */
+
+/* A request must arrive in full within the configured timeout of its
+ * connection opening or of the previous answer; a watcher thread shuts down
+ * connections that are late (a client trickling bytes is never idle). */
+typedef struct srv_deadlines srv_deadlines;
+typedef struct srv_deadline {  /* one per connection, inside its srv_peer */
+    struct srv_deadline *prev, *next;
+    int fd;
+    int watched;
+    _Atomic long due_ms;       /* CLOCK_MONOTONIC ms; 0: the clock is stopped */
+} srv_deadline;
+
+srv_deadlines *srv_deadlines_start(unsigned timeout_s);
+void srv_deadlines_stop(srv_deadlines *d);
+/* A new connection: its clock starts. */
+void srv_deadline_watch(srv_deadlines *d, srv_deadline *k, int fd);
+/* Before the connection's socket is closed. */
+void srv_deadline_forget(srv_deadlines *d, srv_deadline *k);
+/* The request has arrived: it is handled and answered off the clock. */
+void srv_deadline_stop_clock(srv_deadline *k);
+/* The answer is done: the next request's clock starts. */
+void srv_deadline_restart_clock(const srv_deadlines *d, srv_deadline *k);
+
 typedef struct srv_server {
     const srv_config *cfg;
     srv_access *access;
@@ -106,6 +130,7 @@ typedef struct srv_server {
     char *sign_cert_pem;
     void *ticket_key;                      /* gnutls_datum_t *, session resumption */
     struct MHD_Daemon *daemon;
+    srv_deadlines *deadlines;
     _Atomic int stopping;
     _Atomic unsigned long active;          /* requests in flight */
 } srv_server;
@@ -125,7 +150,11 @@ typedef struct srv_peer {
     srv_identity id;
     srv_role role;
     int resumed;             /* TLS session resumed */
+    srv_deadline deadline;
 } srv_peer;
+
+/* The connection's peer as it is, without checking the certificate. */
+srv_peer *srv_conn_peer(struct MHD_Connection *c);
 
 int srv_tls_init(srv_server *s, char *err, size_t errlen);
 void srv_tls_free(srv_server *s);

@@ -117,14 +117,29 @@ void srv_tls_notify(void *cls, struct MHD_Connection *c, void **socket_context,
 {
     const srv_server *s = cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
-        *socket_context = calloc(1, sizeof(srv_peer)); /* NULL: the request answers 500 */
+        srv_peer *p = calloc(1, sizeof(srv_peer)); /* NULL: the request answers 500 */
+        *socket_context = p;
         gnutls_session_t tls = session_of(c);
         if (tls && s->ticket_key)
             gnutls_session_ticket_enable_server(tls, s->ticket_key);
+        const union MHD_ConnectionInfo *fd =
+            MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+        if (p && fd && s->deadlines)
+            srv_deadline_watch(s->deadlines, &p->deadline, fd->connect_fd);
     } else if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
-        free(*socket_context);
+        srv_peer *p = *socket_context;
+        if (p && s->deadlines)
+            srv_deadline_forget(s->deadlines, &p->deadline);
+        free(p);
         *socket_context = NULL;
     }
+}
+
+srv_peer *srv_conn_peer(struct MHD_Connection *c)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci ? ci->socket_context : NULL;
 }
 
 static void refuse(srv_peer *p, unsigned status, const char *en, const char *nl)
@@ -178,9 +193,7 @@ static void check_peer(const srv_server *s, gnutls_session_t tls, srv_peer *p)
 
 srv_peer *srv_tls_peer(const srv_server *s, struct MHD_Connection *c)
 {
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
-    srv_peer *p = ci ? ci->socket_context : NULL;
+    srv_peer *p = srv_conn_peer(c);
     if (p && !p->checked) {
         check_peer(s, session_of(c), p);
         p->checked = 1;

@@ -21,7 +21,8 @@ PKI/CERT.key) or "none".
   hostile.py slow PORT PKI STALLED IDLE TIMEOUT BOUND
         STALLED TLS connections (client certificate institution) send half a request and
         stall, IDLE plain TCP connections never start the TLS handshake, one connection
-        sends a partial ClientHello, and one trickles a request one byte per second; while
+        sends a partial ClientHello, and two trickle a request one byte per second (one in
+        its headers, one in its body); while
         they hang, normal requests (new connections) must be answered; prints JSON: how
         many normal requests succeeded, and per kind how many connections the server
         closed and after how many seconds (each waited for at most BOUND seconds)
@@ -252,42 +253,50 @@ def cmd_slow(port, pki, stalled, idle, timeout, bound):
                for k, s in socks.items()]
     for t in threads:
         t.start()
-    # a client trickling a request one byte per second (never idle for --timeout)
+    # clients trickling a request one byte per second (never idle for --timeout): one
+    # in its headers, one in its body after complete headers
     trickle = {}
+    trickles = {
+        "headers": b"GET /fhir/metadata HTTP/1.1\r\nHost: localhost\r\nX-Trickle: " + b"a" * 1000,
+        "body": b"POST /fhir/$validate HTTP/1.1\r\nHost: localhost\r\n"
+                b"Content-Type: application/fhir+json\r\nContent-Length: 1000\r\n\r\n"
+                + b" " * 1000,
+    }
 
-    def trickler():
+    def trickler(name):
         try:
             s = tls_socket(port, pki, "institution")
         except (OSError, ssl.SSLError):
-            trickle["closed"] = 0.0
+            trickle[name] = {"closed": 0.0}
             return
         t1 = time.time()
         s.settimeout(0.05)
-        req = b"GET /fhir/metadata HTTP/1.1\r\nHost: localhost\r\nX-Trickle: " + b"a" * 1000
-        for b in req:
+        for b in trickles[name]:
             if time.time() - t1 > bound:
                 break
             try:
                 s.sendall(bytes([b]))
                 if s.recv(4096) == b"":
-                    trickle["closed"] = round(time.time() - t1, 1)
+                    trickle[name] = {"closed": round(time.time() - t1, 1)}
                     return
-                trickle["answered"] = round(time.time() - t1, 1)
+                trickle[name] = {"answered": round(time.time() - t1, 1)}
                 return
             except (socket.timeout, ssl.SSLWantReadError):
                 pass
             except (OSError, ssl.SSLError):
-                trickle["closed"] = round(time.time() - t1, 1)
+                trickle[name] = {"closed": round(time.time() - t1, 1)}
                 return
             time.sleep(1)
-        trickle["closed"] = None
+        trickle[name] = {"closed": None}
 
-    tt = threading.Thread(target=trickler)
-    tt.start()
+    tts = [threading.Thread(target=trickler, args=(name,)) for name in trickles]
+    for tt in tts:
+        tt.start()
     normal = [normal_request(port, pki) for _ in range(5)]
     for t in threads:
         t.join()
-    tt.join()
+    for tt in tts:
+        tt.join()
     after = [normal_request(port, pki) for _ in range(3)]
     for s in socks.values():
         s.close()
