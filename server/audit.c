@@ -13,7 +13,14 @@
  * Durability: every record is written with one write(2) before the response
  * leaves, so a killed process loses none; records of writes (C, U) are also
  * fdatasync'd, like the data they describe. Reads are not synced one by
- * one: a power loss can cost the last seconds of read records.
+ * one: a power loss can cost the last second of read records.
+ *
+ * The head: the chain cannot show records cut from its end, so beside the
+ * log (LOG.head) a flusher thread keeps, once a second, the sequence number
+ * and hash of the last record it has made durable: fdatasync of the log
+ * first, then the head, so the head never names a record the disk may lose.
+ * A log that ends before its head has lost records; the server refuses to
+ * append to it and the chain check names the first missing one.
  */
 #define _DEFAULT_SOURCE /* fdatasync */
 #include <arpa/inet.h>
@@ -40,7 +47,21 @@ struct srv_audit {
     unsigned long seq;
     char prev[HASH_HEX + 1];
     char service[256];
+    int head_fd;
+    unsigned long head_seq;    /* what the head file names (flusher's own) */
+    pthread_t flusher;
+    pthread_cond_t wake;
+    int stop;
 };
+
+/* The head file's one line, fixed length so that it is rewritten in place. */
+#define HEAD_FMT "{\"seq\":%020lu,\"hash\":\"%s\"}\n"
+#define HEAD_LEN (sizeof "{\"seq\":,\"hash\":\"\"}\n" - 1 + 20 + HASH_HEX)
+
+typedef struct head {
+    unsigned long seq;
+    char hash[HASH_HEX + 1];
+} head;
 
 static void hex(const unsigned char *md, unsigned n, char *out)
 {
@@ -123,6 +144,91 @@ static int last_line(int fd, char *buf, size_t room, size_t *len)
     return 0;
 }
 
+static void head_path(const char *log, char *out, size_t room)
+{
+    snprintf(out, room, "%s.head", log);
+}
+
+/* Reads the head file: 0, 1 when there is none, -1 when it is damaged. */
+static int head_read(const char *log, head *h)
+{
+    char path[4200], buf[HEAD_LEN + 1];
+    head_path(log, path, sizeof path);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return errno == ENOENT ? 1 : -1;
+    ssize_t n = read(fd, buf, HEAD_LEN);
+    close(fd);
+    if (n == 0)
+        return 1;
+    if (n != (ssize_t)HEAD_LEN)
+        return -1;
+    buf[n] = '\0';
+    char fmt_check[HEAD_LEN + 1];
+    if (sscanf(buf, "{\"seq\":%20lu,\"hash\":\"%64[0-9a-f]\"}", &h->seq, h->hash) != 2)
+        return -1;
+    snprintf(fmt_check, sizeof fmt_check, HEAD_FMT, h->seq, h->hash);
+    return strcmp(fmt_check, buf) == 0 ? 0 : -1;
+}
+
+/* Makes the log durable up to its current end and names that end in the head. */
+static void head_flush(srv_audit *a)
+{
+    head h;
+    pthread_mutex_lock(&a->lock);
+    h.seq = a->seq;
+    memcpy(h.hash, a->prev, sizeof h.hash);
+    pthread_mutex_unlock(&a->lock);
+    if (h.seq == a->head_seq)
+        return;
+    char line[HEAD_LEN + 1];
+    snprintf(line, sizeof line, HEAD_FMT, h.seq, h.hash);
+    if (fdatasync(a->fd) != 0 || pwrite(a->head_fd, line, HEAD_LEN, 0) != (ssize_t)HEAD_LEN ||
+        fdatasync(a->head_fd) != 0) {
+        srv_log("error", "audit-head-write-failed", "errno=%d", errno);
+        return;
+    }
+    a->head_seq = h.seq;
+}
+
+static void *flush_every_second(void *arg)
+{
+    srv_audit *a = arg;
+    pthread_mutex_lock(&a->lock);
+    while (!a->stop) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec++;
+        pthread_cond_timedwait(&a->wake, &a->lock, &until);
+        pthread_mutex_unlock(&a->lock);
+        head_flush(a);
+        pthread_mutex_lock(&a->lock);
+    }
+    pthread_mutex_unlock(&a->lock);
+    return NULL;
+}
+
+/* Writes the head for the log's current end (new logs, --seal-audit). */
+static int head_create(const char *log, unsigned long seq, const char *hash, int *fd_out,
+                       char *err, size_t errlen)
+{
+    char path[4200], line[HEAD_LEN + 1];
+    head_path(log, path, sizeof path);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    snprintf(line, sizeof line, HEAD_FMT, seq, hash);
+    if (fd < 0 || pwrite(fd, line, HEAD_LEN, 0) != (ssize_t)HEAD_LEN || fdatasync(fd) != 0) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return -1;
+    }
+    if (fd_out)
+        *fd_out = fd;
+    else
+        close(fd);
+    return 0;
+}
+
 int srv_audit_open(const char *path, const char *service, srv_audit **out, char *err,
                    size_t errlen)
 {
@@ -151,8 +257,40 @@ int srv_audit_open(const char *path, const char *service, srv_audit **out, char 
         memcpy(a->prev, h + 9, HASH_HEX);
         a->seq = rec.seq;
     }
+    a->prev[HASH_HEX] = '\0';
+    head hd;
+    int got = head_read(path, &hd);
+    if (got < 0 || (got == 1 && a->seq > 0)) {
+        snprintf(err, errlen, "%s.head: %s (run --verify-audit)", path,
+                 got < 0 ? "damaged" : "missing, so records cut from the log's end cannot be "
+                                       "found");
+        goto fail;
+    }
+    if (got == 0 && (hd.seq > a->seq || (hd.seq == a->seq && strcmp(hd.hash, a->prev) != 0))) {
+        snprintf(err, errlen, "%s: the log ends at record %lu but its head names record %lu: "
+                 "records were removed (run --verify-audit)", path, a->seq, hd.seq);
+        goto fail;
+    }
+    if (got == 1 && head_create(path, 0, a->prev, NULL, err, errlen) != 0)
+        goto fail;
+    char hp[4200];
+    head_path(path, hp, sizeof hp);
+    a->head_fd = open(hp, O_RDWR | O_CLOEXEC);
+    if (a->head_fd < 0) {
+        snprintf(err, errlen, "%s: %s", hp, strerror(errno));
+        goto fail;
+    }
+    a->head_seq = got == 0 ? hd.seq : 0;
     put_clean(a->service, sizeof a->service, service, sizeof a->service - 1);
     pthread_mutex_init(&a->lock, NULL);
+    pthread_cond_init(&a->wake, NULL);
+    if (pthread_create(&a->flusher, NULL, flush_every_second, a) != 0) {
+        snprintf(err, errlen, "cannot start the access log's flusher");
+        pthread_cond_destroy(&a->wake);
+        pthread_mutex_destroy(&a->lock);
+        close(a->head_fd);
+        goto fail;
+    }
     *out = a;
     return 0;
 fail:
@@ -166,8 +304,15 @@ void srv_audit_close(srv_audit *a)
 {
     if (!a)
         return;
-    fdatasync(a->fd);
+    pthread_mutex_lock(&a->lock);
+    a->stop = 1;
+    pthread_cond_signal(&a->wake);
+    pthread_mutex_unlock(&a->lock);
+    pthread_join(a->flusher, NULL);
+    head_flush(a); /* the head names the very last record */
+    close(a->head_fd);
     close(a->fd);
+    pthread_cond_destroy(&a->wake);
     pthread_mutex_destroy(&a->lock);
     free(a);
 }
@@ -308,8 +453,11 @@ int srv_audit_parse(char *line, srv_audit_record *rec)
     return 0;
 }
 
-int srv_audit_verify(const char *path, unsigned long *records, unsigned long *bad_line, char *err,
-                     size_t errlen)
+/* The chain alone, as srv_audit_verify; `last` gets the last record's hash
+ * and `at_hash` (when not NULL) that of record `at`. */
+static int chain_check(const char *path, unsigned long *records, unsigned long *bad_line,
+                       unsigned long at, char *at_hash, char last[HASH_HEX + 1], char *err,
+                       size_t errlen)
 {
     FILE *f = fopen(path, "r");
     *records = 0;
@@ -353,7 +501,54 @@ int srv_audit_verify(const char *path, unsigned long *records, unsigned long *ba
         }
         memcpy(prev, hash, sizeof prev);
         (*records)++;
+        if (at_hash && no == at)
+            memcpy(at_hash, hash, HASH_HEX + 1);
     }
     fclose(f);
+    memcpy(last, prev, HASH_HEX + 1);
     return rc;
+}
+
+int srv_audit_verify(const char *path, unsigned long *records, unsigned long *bad_line, char *err,
+                     size_t errlen)
+{
+    char last[HASH_HEX + 1], at_hash[HASH_HEX + 1] = "";
+    head h;
+    int got = head_read(path, &h);
+    int rc = chain_check(path, records, bad_line, got == 0 ? h.seq : 0, at_hash, last, err,
+                         errlen);
+    if (rc != 0)
+        return rc;
+    if (got != 0) {
+        snprintf(err, errlen, "%s.head: %s", path,
+                 got < 0 ? "damaged" : "missing: records cut from the end cannot be found "
+                                       "(--seal-audit writes it for the log as it is)");
+        *bad_line = *records + 1;
+        return 1;
+    }
+    if (h.seq > *records) {
+        snprintf(err, errlen, "record %lu (line %lu): missing: the log ends at record %lu but "
+                 "its head names record %lu (records were cut from the end)",
+                 *records + 1, *records + 1, *records, h.seq);
+        *bad_line = *records + 1;
+        return 1;
+    }
+    if (h.seq > 0 && strcmp(at_hash, h.hash) != 0) {
+        snprintf(err, errlen, "record %lu (line %lu): its hash is not the one the head names "
+                 "(the log was rewritten from there)", h.seq, h.seq);
+        *bad_line = h.seq;
+        *records = h.seq - 1;
+        return 1;
+    }
+    return 0;
+}
+
+int srv_audit_seal(const char *path, char *err, size_t errlen)
+{
+    unsigned long records, bad;
+    char last[HASH_HEX + 1];
+    int rc = chain_check(path, &records, &bad, 0, NULL, last, err, errlen);
+    if (rc != 0)
+        return rc;
+    return head_create(path, records, last, NULL, err, errlen) == 0 ? 0 : -1;
 }

@@ -6,7 +6,8 @@
  * carries the SHA-256 of the previous one (`prev`) and its own (`hash`, over
  * its line up to and including `prev`), so altering, removing or inserting
  * a record breaks the chain from there on; srv_audit_verify names the first
- * broken record. Lines hold no names or clinical content: who (URA, role,
+ * broken record. LOG.head names the last record made durable, so records cut
+ * from the end are found too. Lines hold no names or clinical content: who (URA, role,
  * the person acting when the caller says), when, what (interaction,
  * resource and version), which patient (id and, when the request named it,
  * the BSN), the outcome, the source address and this service.
@@ -34,11 +35,17 @@ void srv_audit_request(srv_audit *a, const srv_request *r);
 void srv_audit_note(srv_request *r, srv_store *st, const char *type, const char *id,
                     uint64_t version);
 
-/* Checks the whole chain. 0 and *records when intact; else 1 with the first
- * broken record's line number in *bad_line and the reason in err. -1 when
+/* Checks the whole chain and that it reaches the record its head names. 0 and
+ * *records when intact; else 1 with the first broken or missing record's line
+ * number in *bad_line and the reason in err. -1 when
  * the file cannot be read. */
 int srv_audit_verify(const char *path, unsigned long *records, unsigned long *bad_line, char *err,
                      size_t errlen);
+
+/* Checks the chain and writes LOG.head for its end as it is: for a log whose
+ * head went missing, after someone looked at why. 0, 1 when the chain is
+ * broken (err says where), -1 on an I/O error. */
+int srv_audit_seal(const char *path, char *err, size_t errlen);
 
 /* Prints the patient's accesses (BSN or Patient id) in Dutch; 0, or 1 when
  * the log cannot be read. `st` resolves a BSN to Patient ids (may be NULL). */

@@ -51,7 +51,12 @@ static const char usage[] =
     "  --help               this text\n"
     "\n"
     "  handoverd --verify-audit [--data DIR | --audit FILE]\n"
-    "                       checks the access log's hash chain; names the first broken record\n"
+    "                       checks the access log's hash chain and that it reaches the\n"
+    "                       record its head (FILE.head) names; names the first broken or\n"
+    "                       missing record\n"
+    "  handoverd --seal-audit [--data DIR | --audit FILE]\n"
+    "                       checks the chain and writes the head for the log's end as it is\n"
+    "                       (for a log whose head went missing, once the cause is known)\n"
     "  handoverd --audit-report BSN|PATIENT-ID [--data DIR]\n"
     "                       the patient's accesses, in Dutch, to hand to the patient\n"
     "\n"
@@ -62,10 +67,18 @@ static const char usage[] =
 static const char *command;     /* a one-off command instead of serving */
 static const char *command_arg;
 
-/* --verify-audit and --audit-report: run and exit. */
+/* --verify-audit, --seal-audit and --audit-report: run and exit. */
 static int run_command(const srv_config *c)
 {
     char err[600];
+    if (strcmp(command, "seal-audit") == 0) {
+        int rc = srv_audit_seal(c->audit_file, err, sizeof err);
+        if (rc == 0)
+            printf("%s: sealed at its last record\n", c->audit_file);
+        else
+            fprintf(stderr, "%s: %s\n", c->audit_file, err);
+        return rc == 0 ? 0 : rc > 0 ? 1 : 2;
+    }
     if (strcmp(command, "verify-audit") == 0) {
         unsigned long records, bad;
         int rc = srv_audit_verify(c->audit_file, &records, &bad, err, sizeof err);
@@ -115,8 +128,8 @@ static int parse_args(int argc, char **argv, srv_config *c)
             c->demo = 1;
             continue;
         }
-        if (strcmp(a, "--verify-audit") == 0) {
-            command = "verify-audit";
+        if (strcmp(a, "--verify-audit") == 0 || strcmp(a, "--seal-audit") == 0) {
+            command = a + 2;
             continue;
         }
         if (strcmp(a, "--audit-report") == 0 && i + 1 < argc) {

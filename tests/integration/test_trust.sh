@@ -6,8 +6,9 @@
 #                the right fields in the right order, none for metadata, profile or /health;
 #                the chain recomputed here in Python (not with the server's code) and by
 #                --verify-audit, which names the first broken record of a changed, shortened,
-#                reordered or torn copy; a restart continues the chain; a torn log stops the
-#                server from starting
+#                reordered or torn copy and the first missing one of a copy cut short whole
+#                (the head file); a restart continues the chain; a torn or cut log stops
+#                the server from starting; --seal-audit for a log without its head
 #   AuditEvent   the privacy officer's search (only that role), one patient's events only,
 #                date and _count, 400 for a missing or unknown parameter; --audit-report in
 #                Dutch with the BSN masked
@@ -693,14 +694,48 @@ grep -Eqi 'incomplete|torn|damaged|audit' "$LOG" || bad "no message: $(head -3 "
 cmp -s "$tmp/w/torn.log" "$tmp/w/torn.orig" || bad "the torn log was changed"
 end
 
+# records cut from the end, whole lines: only the head (audit.log.head) can tell
+M=$(nrec)
+head -n $((M - 2)) "$audit" > "$tmp/w/cut.log"
+cp "$audit.head" "$tmp/w/cut.log.head"
+cp "$tmp/w/cut.log" "$tmp/w/cut.orig"
+cmd verify-cut "$daemon" --verify-audit --audit "$tmp/w/cut.log"
+begin "--verify-audit on a copy with the last 2 of $M records cut off whole: exit 1 naming record $((M - 1)) as missing"
+[ "$CMD_RC" = 1 ] || bad "exit $CMD_RC"
+grep -q "record $((M - 1)) (line $((M - 1))): missing" "$tmp/cmd/verify-cut.out" || bad "output: $(cat "$tmp/cmd/verify-cut.out" "$tmp/cmd/verify-cut.err")"
+end
+runs=$((runs + 1))
+LOG=$tmp/server-$runs.log
+timeout 30 "$daemon" --pki "$pki" --data "$data" --port "$port" --audit "$tmp/w/cut.log" 2> "$LOG" > /dev/null
+cut_rc=$?
+begin "the server refuses to start on a log that ends before its head: exit not 0, a message, the log untouched"
+LAST="handoverd --audit cut.log"; code=$cut_rc; B=$LOG; H=/dev/null
+[ "$cut_rc" != 0 ] && [ "$cut_rc" != 124 ] || bad "exit $cut_rc"
+grep -q 'records were removed' "$LOG" || bad "no message: $(head -3 "$LOG")"
+cmp -s "$tmp/w/cut.log" "$tmp/w/cut.orig" || bad "the log was changed"
+end
+cut_log=$LOG
+cp "$audit" "$tmp/w/nohead.log"
+cmd verify-nohead "$daemon" --verify-audit --audit "$tmp/w/nohead.log"
+begin "--verify-audit on a log without its head: exit 1, the head is missing"
+[ "$CMD_RC" = 1 ] || bad "exit $CMD_RC"
+grep -q "head: missing" "$tmp/cmd/verify-nohead.out" || bad "output: $(cat "$tmp/cmd/verify-nohead.out")"
+end
+cmd seal "$daemon" --seal-audit --audit "$tmp/w/nohead.log"
+cmd verify-sealed "$daemon" --verify-audit --audit "$tmp/w/nohead.log"
+begin "--seal-audit writes the head for the log as it is; then --verify-audit: exit 0, intact, $M records"
+[ "$CMD_RC" = 0 ] || bad "exit $CMD_RC"
+grep -q "intact, $M records" "$tmp/cmd/verify-sealed.out" || bad "output: $(cat "$tmp/cmd/verify-sealed.out")"
+end
+
 torn_log=$LOG
 begin "no sanitizer report and no error event in the server logs; no sanitizer report from the commands"
 LAST="logs"; code=-; B=/dev/null; H=/dev/null
 served=()
-for f in "$tmp"/server-*.log; do [ "$f" = "$torn_log" ] || served+=("$f"); done
+for f in "$tmp"/server-*.log; do [ "$f" = "$torn_log" ] || [ "$f" = "$cut_log" ] || served+=("$f"); done
 log_clean "${served[@]}" || bad "$(log_findings "${served[@]}")"
 san='AddressSanitizer|LeakSanitizer|UndefinedBehaviorSanitizer|runtime error:'
-! grep -Eq "$san" "$tmp"/cmd/*.err "$torn_log" || bad "$(grep -E "$san|^ *#[0-9]+ " "$tmp"/cmd/*.err "$torn_log" | head -40)"
+! grep -Eq "$san" "$tmp"/cmd/*.err "$torn_log" "$cut_log" || bad "$(grep -E "$san|^ *#[0-9]+ " "$tmp"/cmd/*.err "$torn_log" "$cut_log" | head -40)"
 end
 
 echo "1..$T"

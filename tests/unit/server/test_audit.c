@@ -1,7 +1,8 @@
 /*
  * test_audit.c — server/audit.c: the hash-chained access log. Records are
  * written as a request would (no connection), read back, and the chain
- * check must name the first altered, removed, inserted or torn record.
+ * check must name the first altered, removed, inserted or torn record, and
+ * records cut from the end (the head file names the last one).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -40,6 +42,9 @@ static int teardown(void **state)
 {
     fx *f = *state;
     unlink(f->path);
+    char head[80];
+    snprintf(head, sizeof head, "%s.head", f->path);
+    unlink(head);
     fhir_arena_free(f->a);
     free(f);
     return 0;
@@ -179,6 +184,83 @@ static void test_audit__a_torn_last_record_stops_the_server_from_appending(void 
     free(buf);
 }
 
+/* The head's sequence number, or -1 when it cannot be read. */
+static long head_seq(const fx *f)
+{
+    char path[80], buf[200] = "";
+    snprintf(path, sizeof path, "%s.head", f->path);
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    long seq = -1;
+    return sscanf(buf, "{\"seq\":%ld,", &seq) == 1 ? seq : -1;
+}
+
+static void test_audit__records_cut_from_the_end_are_named(void **state)
+{
+    fx *f = *state;
+    write_records(f, 5);
+    assert_int_equal(head_seq(f), 5);
+    size_t n;
+    char *buf = slurp(f->path, &n);
+    spit(f->path, buf, line_start(buf, 4)); /* records 4 and 5 cut off whole */
+    unsigned long records, bad;
+    char err[256];
+    assert_int_equal(srv_audit_verify(f->path, &records, &bad, err, sizeof err), 1);
+    assert_int_equal(bad, 4);
+    assert_int_equal(records, 3);
+    assert_non_null(strstr(err, "cut from the end"));
+    srv_audit *log = NULL;
+    assert_int_equal(srv_audit_open(f->path, "x", &log, err, sizeof err), -1);
+    assert_non_null(strstr(err, "records were removed"));
+    free(buf);
+}
+
+static void test_audit__a_missing_head_is_refused_until_sealed(void **state)
+{
+    fx *f = *state;
+    write_records(f, 3);
+    char head[80], err[256];
+    snprintf(head, sizeof head, "%s.head", f->path);
+    assert_int_equal(unlink(head), 0);
+    unsigned long records, bad;
+    assert_int_equal(srv_audit_verify(f->path, &records, &bad, err, sizeof err), 1);
+    assert_int_equal(bad, 4);
+    assert_non_null(strstr(err, "missing"));
+    srv_audit *log = NULL;
+    assert_int_equal(srv_audit_open(f->path, "x", &log, err, sizeof err), -1);
+    assert_int_equal(srv_audit_seal(f->path, err, sizeof err), 0);
+    assert_int_equal(head_seq(f), 3);
+    assert_int_equal(srv_audit_verify(f->path, &records, &bad, err, sizeof err), 0);
+    write_records(f, 1);
+    assert_int_equal(srv_audit_verify(f->path, &records, &bad, err, sizeof err), 0);
+    assert_int_equal(records, 4);
+}
+
+/* While the log is open the head follows it (once a second), without a close. */
+static void test_audit__the_head_follows_an_open_log(void **state)
+{
+    fx *f = *state;
+    srv_audit *log = NULL;
+    char err[256];
+    assert_int_equal(srv_audit_open(f->path, "x", &log, err, sizeof err), 0);
+    assert_int_equal(head_seq(f), 0);
+    srv_request r = {0};
+    r.a = f->a;
+    r.peer = &f->peer;
+    r.route = "read";
+    r.status = 200;
+    srv_audit_request(log, &r);
+    srv_audit_request(log, &r);
+    for (int i = 0; i < 200 && head_seq(f) != 2; i++)
+        nanosleep(&(struct timespec){0, 50 * 1000 * 1000}, NULL); /* up to 10 s if loaded */
+    assert_int_equal(head_seq(f), 2);
+    srv_audit_close(log);
+}
+
 static void test_audit__values_cannot_break_the_line(void **state)
 {
     fx *f = *state;
@@ -215,6 +297,11 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(
             test_audit__a_torn_last_record_stops_the_server_from_appending, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit__records_cut_from_the_end_are_named, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_audit__a_missing_head_is_refused_until_sealed, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_audit__the_head_follows_an_open_log, setup, teardown),
         cmocka_unit_test_setup_teardown(test_audit__values_cannot_break_the_line, setup, teardown),
     };
     return cmocka_run_group_tests_name("audit", tests, NULL, NULL);
