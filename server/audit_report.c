@@ -41,6 +41,23 @@ static const char *role_nl(const char *role)
     return "onbekend";
 }
 
+/* The table's columns: widths in characters (the Dutch text is UTF-8). */
+static const int widths[] = {24, 10, 32, 16, 42, 0};
+
+/* One row: each cell padded to its column's width in characters. */
+static void row(FILE *out, const char *const cells[6])
+{
+    for (int i = 0; i < 6; i++) {
+        int chars = 0;
+        for (const char *c = cells[i]; *c; c++)
+            chars += ((unsigned char)*c & 0xC0) != 0x80; /* not a continuation byte */
+        fputs(cells[i], out);
+        if (widths[i])
+            fprintf(out, "%*s", (chars < widths[i] ? widths[i] - chars : 0) + 2, "");
+    }
+    fputc('\n', out);
+}
+
 int srv_audit_report(FILE *out, const char *log_path, srv_store *st, const char *patient)
 {
     const char *ids[8];
@@ -65,8 +82,9 @@ int srv_audit_report(FILE *out, const char *log_path, srv_store *st, const char 
         fprintf(out, "Patiënt: BSN ******%s\n", patient + 6);
     else
         fprintf(out, "Patiënt: %s\n", patient);
-    fprintf(out, "\n%-24s  %-10s  %-32s  %-16s  %-42s  %s\n", "Datum en tijd (UTC)",
-            "URA", "Rol", "Persoon", "Wat", "Resultaat");
+    fputc('\n', out);
+    row(out, (const char *const[6]){"Datum en tijd (UTC)", "URA", "Rol", "Persoon", "Wat",
+                                    "Resultaat"});
     char line[8192];
     unsigned long shown = 0;
     while (fgets(line, sizeof line, f)) {
@@ -85,9 +103,9 @@ int srv_audit_report(FILE *out, const char *log_path, srv_store *st, const char 
             snprintf(result, sizeof result, "geweigerd");
         else
             snprintf(result, sizeof result, "mislukt (%u)", rec.status);
-        fprintf(out, "%-24s  %-10s  %-32s  %-16s  %-42s  %s\n", rec.time,
-                rec.org[0] ? rec.org : "-", role_nl(rec.role), rec.user[0] ? rec.user : "-",
-                what_nl(rec.interaction), result);
+        row(out, (const char *const[6]){rec.time, rec.org[0] ? rec.org : "-", role_nl(rec.role),
+                                        rec.user[0] ? rec.user : "-", what_nl(rec.interaction),
+                                        result});
         shown++;
     }
     fclose(f);

@@ -596,6 +596,19 @@ begin "--audit-report: the practice's refused change of A's Consent (gewijzigd, 
 grep "$URA_PRAC" "$tmp/cmd/report.out" | grep 'gewijzigd' | grep -q 'geweigerd' ||
   bad "no line with $URA_PRAC, gewijzigd, geweigerd"
 end
+begin "--audit-report: every row's columns line up with the header's (counted in characters), 'naar de patiënt gezocht' among them"
+"$py" - "$tmp/cmd/report.out" <<'REPORT' || bad "$(head -12 "$tmp/cmd/report.out")"
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+head = next(i for i, l in enumerate(lines) if l.startswith("Datum en tijd"))
+col = lines[head].index("Resultaat")
+# the rows (a cell longer than its column, like the hostile X-User-Id, pushes the rest)
+rows = [l for l in lines[head + 1:] if l[4:5] == "-" and "?" not in l]
+assert rows and any("naar de patiënt gezocht" in r for r in rows), "no search row"
+bad = [r for r in rows if r[col - 2:col] != "  " or r[col] == " "]
+sys.exit(1 if bad else 0)
+REPORT
+end
 begin "--audit-report: the privacy officer's look at the log (functionaris gegevensbescherming)"
 grep 'functionaris gegevensbescherming' "$tmp/cmd/report.out" | grep -q 'toegestaan' ||
   bad "no line of the privacy officer's AuditEvent search"
