@@ -33,6 +33,7 @@ void srv_config_defaults(srv_config *c, const char *source_dir)
     c->max_body = 8u * 1024 * 1024;
     c->review_days = 365;
     c->cache_entries = 10000;
+    c->cache_mb = 32;
 }
 
 /* An unsigned number in [lo, hi]; -1 when not. */
@@ -85,6 +86,7 @@ int srv_config_set(srv_config *c, const char *key, const char *v, char *err, siz
         {"max-body", 1024, 256ull * 1024 * 1024, 1, &c->max_body},
         {"review-days", 1, 36500, 0, &c->review_days},
         {"cache-entries", 0, 10000000, 0, &c->cache_entries},
+        {"cache-mb", 0, 1000000, 0, &c->cache_mb},
     };
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
         if (strcmp(key, paths[i].key) != 0)

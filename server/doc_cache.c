@@ -5,7 +5,9 @@
  * bytes (headers included); every read of that version queues the same
  * response, so the read path neither parses, builds nor serialises, and
  * does not copy the body. A hash table of chains finds the patient; a list
- * in least-recently-used order picks whom to drop when full.
+ * in least-recently-used order picks whom to drop when full: past the number
+ * of entries or the bytes of their bodies (memory must not grow with the
+ * number of patients in the store).
  *
  * Responses are queued while the lock is held: queueing takes MHD's own
  * reference, so an entry dropped right after cannot free a response that a
@@ -32,6 +34,7 @@ typedef struct entry {
     uint64_t version;
     char etag[SLOTS][96];
     struct MHD_Response *resp[SLOTS];   /* the pages may be missing (NULL) */
+    size_t bytes;                 /* the bodies and what MHD keeps beside them */
     struct entry *chain;          /* next in the hash bucket */
     struct entry *newer, *older;  /* use order */
 } entry;
@@ -41,16 +44,18 @@ struct srv_doc_cache {
     entry **buckets;
     size_t nbuckets;              /* a power of two */
     size_t count, max;
+    size_t bytes, max_bytes;
     entry *newest, *oldest;
     uint64_t generation;
 };
 
-srv_doc_cache *srv_doc_cache_new(unsigned max)
+srv_doc_cache *srv_doc_cache_new(unsigned max, size_t max_bytes)
 {
     srv_doc_cache *c = calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    c->max = max;
+    c->max = max_bytes ? max : 0;
+    c->max_bytes = max_bytes;
     c->nbuckets = 16;
     while (c->nbuckets < (size_t)max)
         c->nbuckets <<= 1;
@@ -131,6 +136,7 @@ static void drop(srv_doc_cache *c, entry *e)
     *p = e->chain;
     unlink_use(c, e);
     c->count--;
+    c->bytes -= e->bytes;
     entry_free(e);
 }
 
@@ -271,6 +277,17 @@ int srv_doc_cache_answer(srv_doc_cache *c, srv_request *r, const char *patient_i
     return 1;
 }
 
+void srv_doc_cache_stats(srv_doc_cache *c, size_t *entries, size_t *bytes)
+{
+    *entries = *bytes = 0;
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    *entries = c->count;
+    *bytes = c->bytes;
+    pthread_mutex_unlock(&c->lock);
+}
+
 uint64_t srv_doc_cache_generation(srv_doc_cache *c)
 {
     if (!c)
@@ -298,10 +315,12 @@ static void put(srv_doc_cache *c, const char *patient_id, const srv_version *doc
         srv_doc_etag(doc, (srv_format)f, e->etag[f]);
         e->resp[f] = srv_doc_response(doc, (srv_format)f);
     }
+    e->bytes = sizeof *e + SLOTS * 512 + doc->xml_len + doc->json_len;
     for (int v = 0; html && v < 2; v++) {
         page_etag(doc, v, e->etag[PAGE_SLOT(v)]);
         if (html[v] && !(e->resp[PAGE_SLOT(v)] = page_response(doc, v, html[v], html_len[v])))
             e->patient_id[0] = '\0'; /* marks the failure below */
+        e->bytes += html[v] ? html_len[v] : 0;
     }
     if (!e->patient_id || !e->patient_id[0] || !e->resp[SRV_FMT_JSON] || !e->resp[SRV_FMT_XML]) {
         entry_free(e);
@@ -317,11 +336,14 @@ static void put(srv_doc_cache *c, const char *patient_id, const srv_version *doc
         goto skip; /* never replace a newer version */
     if (old)
         drop(c, old);
-    while (c->count >= c->max && c->oldest)
+    if (e->bytes > c->max_bytes)
+        goto skip; /* larger than the whole cache: served from the store */
+    while ((c->count >= c->max || c->bytes + e->bytes > c->max_bytes) && c->oldest)
         drop(c, c->oldest);
     *slot(c, patient_id) = e;
     link_newest(c, e);
     c->count++;
+    c->bytes += e->bytes;
     pthread_mutex_unlock(&c->lock);
     return;
 skip:

@@ -7,14 +7,18 @@
 
 #include "server.h"
 
-/* At most `max` patients' current documents (0: no caching). */
-srv_doc_cache *srv_doc_cache_new(unsigned max);
+/* At most `max` patients' current documents and `max_bytes` of their bodies
+ * (either 0: no caching). */
+srv_doc_cache *srv_doc_cache_new(unsigned max, size_t max_bytes);
 void srv_doc_cache_free(srv_doc_cache *c);
 
 /* Answers the patient's current document from memory (200, or 304 when
  * If-None-Match names it): 1 with *ret set, 0 when it is not cached. */
 int srv_doc_cache_answer(srv_doc_cache *c, srv_request *r, const char *patient_id,
                          enum MHD_Result *ret);
+
+/* How many documents are cached and the bytes they hold. */
+void srv_doc_cache_stats(srv_doc_cache *c, size_t *entries, size_t *bytes);
 
 /* Readers: the generation before they read the store, and the put after;
  * the put is dropped when a publish happened in between (the bytes read may

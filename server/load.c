@@ -569,7 +569,7 @@ int main(int argc, char **argv)
         return 1;
     }
     srv_server s = {.cfg = &cfg};
-    s.docs = srv_doc_cache_new(0);
+    s.docs = srv_doc_cache_new(0, 0);
     FILE *paths = paths_file ? fopen(paths_file, "a") : NULL;
     if (paths_file && !paths) {
         fprintf(stderr, "handoverd-load: %s: %s\n", paths_file, strerror(errno));

@@ -40,7 +40,8 @@ static const char usage[] =
     "                       arrive in full (default 30)\n"
     "  --max-body BYTES     larger request bodies get 413 (default 8388608)\n"
     "  --review-days N      treatment limits reviewed longer ago warn (default 365)\n"
-    "  --cache-entries N    documents kept ready in memory (default 10000)\n"
+    "  --cache-entries N    documents kept ready in memory (default 10000)...\n"
+    "  --cache-mb MB        ...and at most this many MB of them (default 32)\n"
     "  --base-url URL       absolute base in Location and fullUrl\n"
     "                       (default https://localhost:PORT/fhir)\n"
     "  --profiles DIR       the published profile resources (default formats/profile)\n"
@@ -188,7 +189,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "handoverd: %s\n", err);
         goto out;
     }
-    s.docs = srv_doc_cache_new(cfg.cache_entries);
+    s.docs = srv_doc_cache_new(cfg.cache_entries, (size_t)cfg.cache_mb * 1024 * 1024);
     if (!s.docs) {
         fprintf(stderr, "handoverd: out of memory\n");
         goto out;

@@ -53,7 +53,8 @@ typedef struct srv_config {
     unsigned timeout_s;      /* idle/request time limit per connection */
     size_t max_body;         /* request bodies larger than this get 413 */
     unsigned review_days;    /* mgz-9 */
-    unsigned cache_entries;  /* pre-rendered documents kept in memory */
+    unsigned cache_entries;  /* pre-rendered documents kept in memory, at most */
+    unsigned cache_mb;       /* and at most this many MB of their bytes */
     int demo;                /* load the demo patients into an empty store */
 } srv_config;
 
