@@ -416,7 +416,7 @@ static void test_handover_sign__changed_directive_is_named(void **state)
     (void)state;
     fhir_arena *a = fhir_arena_new(0);
     fhir_node *doc = signed_doc(a, PATIENT, &ec);
-    unsigned i;
+    unsigned i = 0;
     fhir_node *e = find_entry(doc, "Consent", "provision.type", "deny", &i);
     const char *url = fhir_node_child_value(e, "fullUrl");
     const char *id = ho_value(e, "resource.id");
@@ -434,7 +434,7 @@ static void test_handover_sign__changed_patient_name_is_named(void **state)
     (void)state;
     fhir_arena *a = fhir_arena_new(0);
     fhir_node *doc = signed_doc(a, PATIENT, &rsa);
-    unsigned i;
+    unsigned i = 0;
     fhir_node *e = find_entry(doc, "Patient", NULL, NULL, &i);
     set_value((fhir_node *)ho_path(e, "resource.name.family"), "Pietersen");
     fhir_outcome o;
