@@ -34,7 +34,8 @@ typedef struct entry {
     uint64_t version;
     char etag[SLOTS][96];
     struct MHD_Response *resp[SLOTS];   /* the pages may be missing (NULL) */
-    size_t bytes;                 /* the bodies and what MHD keeps beside them */
+    size_t slot_bytes[SLOTS];     /* each body and what MHD keeps beside it */
+    size_t bytes;                 /* the entry's share of the cache's bytes */
     struct entry *chain;          /* next in the hash bucket */
     struct entry *newer, *older;  /* use order */
 } entry;
@@ -298,6 +299,27 @@ uint64_t srv_doc_cache_generation(srv_doc_cache *c)
     return g;
 }
 
+/* Moves the responses `from` has and `into` lacks into `into` (the same
+ * version), making room for them. Caller holds the lock. */
+static void merge(srv_doc_cache *c, entry *into, entry *from)
+{
+    for (int f = 0; f < SLOTS; f++) {
+        if (into->resp[f] || !from->resp[f])
+            continue;
+        size_t n = from->slot_bytes[f];
+        while (c->bytes + n > c->max_bytes && c->oldest && c->oldest != into)
+            drop(c, c->oldest);
+        if (c->bytes + n > c->max_bytes)
+            return;
+        into->resp[f] = from->resp[f];
+        from->resp[f] = NULL;
+        memcpy(into->etag[f], from->etag[f], sizeof into->etag[f]);
+        into->slot_bytes[f] = n;
+        into->bytes += n;
+        c->bytes += n;
+    }
+}
+
 /* Puts `doc` for the patient unless the generation moved on (readers) or
  * the cached version is newer. The responses are made outside the lock. */
 static void put(srv_doc_cache *c, const char *patient_id, const srv_version *doc,
@@ -306,23 +328,31 @@ static void put(srv_doc_cache *c, const char *patient_id, const srv_version *doc
 {
     if (!c || c->max == 0)
         return;
-    entry *e = calloc(1, sizeof *e);
+    entry *e = calloc(1, sizeof *e); /* only the formats `doc` holds bytes of */
     if (!e)
         goto failed;
     e->patient_id = strdup(patient_id);
     e->version = doc->version;
+    int formats = 0;
     for (int f = 0; f < SRV_FMT_COUNT; f++) {
         srv_doc_etag(doc, (srv_format)f, e->etag[f]);
-        e->resp[f] = srv_doc_response(doc, (srv_format)f);
+        const char *bytes = f == SRV_FMT_XML ? doc->xml : doc->json;
+        if (bytes && (e->resp[f] = srv_doc_response(doc, (srv_format)f)) != NULL) {
+            e->slot_bytes[f] = 512 + (f == SRV_FMT_XML ? doc->xml_len : doc->json_len);
+            formats++;
+        }
     }
-    e->bytes = sizeof *e + SLOTS * 512 + doc->xml_len + doc->json_len;
     for (int v = 0; html && v < 2; v++) {
         page_etag(doc, v, e->etag[PAGE_SLOT(v)]);
         if (html[v] && !(e->resp[PAGE_SLOT(v)] = page_response(doc, v, html[v], html_len[v])))
             e->patient_id[0] = '\0'; /* marks the failure below */
-        e->bytes += html[v] ? html_len[v] : 0;
+        e->slot_bytes[PAGE_SLOT(v)] = html[v] ? 512 + html_len[v] : 0;
     }
-    if (!e->patient_id || !e->patient_id[0] || !e->resp[SRV_FMT_JSON] || !e->resp[SRV_FMT_XML]) {
+    e->bytes = sizeof *e;
+    for (int f = 0; f < SLOTS; f++)
+        e->bytes += e->slot_bytes[f];
+    if (!e->patient_id || !e->patient_id[0] || formats != (doc->xml != NULL) + (doc->json != NULL) ||
+        !formats) {
         entry_free(e);
         goto failed;
     }
@@ -332,6 +362,10 @@ static void put(srv_doc_cache *c, const char *patient_id, const srv_version *doc
     else if (generation != c->generation)
         goto skip;
     entry *old = *slot(c, patient_id);
+    if (old && !writer && old->version == e->version) {
+        merge(c, old, e); /* a reader adds the format it read */
+        goto skip;
+    }
     if (old && (writer ? old->version > e->version : old->version >= e->version))
         goto skip; /* never replace a newer version */
     if (old)

@@ -23,8 +23,11 @@ enum MHD_Result srv_answer_document(srv_request *r, const char *patient_id)
     srv_store *st = srv_thread_store(r->srv);
     if (r->fmt == SRV_FMT_HTML)
         return srv_send_document_page(r, st, patient_id, 0);
-    srv_version doc;
-    int rc = st ? srv_store_document(st, patient_id, 0, &doc) : SRV_E_IO;
+    srv_version doc; /* only the format asked for: the cache keeps what is read */
+    int rc = st ? srv_store_document_parts(st, patient_id, 0,
+                                           r->fmt == SRV_FMT_XML ? SRV_DOC_XML : SRV_DOC_JSON,
+                                           &doc)
+                : SRV_E_IO;
     if (rc == SRV_E_NOTFOUND || rc == SRV_E_INVALID)
         return srv_fail(r, MHD_HTTP_NOT_FOUND, "not-found",
                         "there is no handover for this patient",
@@ -32,9 +35,12 @@ enum MHD_Result srv_answer_document(srv_request *r, const char *patient_id)
     if (rc)
         return srv_fail_store(r, rc);
     srv_doc_cache_put_read(cache, generation, patient_id, &doc);
-    r->audit.entity = fhir_arena_printf(r->a, "Bundle/%s/_history/%llu", patient_id,
-                                        (unsigned long long)doc.version);
-    ret = srv_send_document(r, &doc);
+    /* the response just cached (or a newer one), else one made here */
+    if (!srv_doc_cache_answer(cache, r, patient_id, &ret)) {
+        r->audit.entity = fhir_arena_printf(r->a, "Bundle/%s/_history/%llu", patient_id,
+                                            (unsigned long long)doc.version);
+        ret = srv_send_document(r, &doc);
+    }
     srv_version_free(&doc);
     return ret;
 }

@@ -109,6 +109,11 @@ int srv_store_history(srv_store *s, const char *type, const char *id, srv_versio
                       size_t max, size_t *count);
 /* The patient's handover document, version 0 = the current one. */
 int srv_store_document(srv_store *s, const char *patient_id, uint64_t version, srv_version *out);
+/* The same with only the bytes asked for (the others stay NULL): the read of
+ * one format loads one. */
+enum { SRV_DOC_XML = 1, SRV_DOC_JSON = 2 };
+int srv_store_document_parts(srv_store *s, const char *patient_id, uint64_t version,
+                             unsigned parts, srv_version *out);
 /* Every version of the patient's document, newest first (bytes not loaded). */
 int srv_store_document_history(srv_store *s, const char *patient_id, srv_version *out,
                                size_t max, size_t *count);

@@ -1034,7 +1034,8 @@ out:
 
 /* Fills `out` from a row of (version, document_id, last_modified, etag[, xml,
  * json]); the bytes only when `bytes`. */
-static int document_row(srv_store *s, sqlite3_stmt *st, int bytes, srv_version *out)
+/* A document row; `parts` says which bytes to load (SRV_DOC_XML | SRV_DOC_JSON). */
+static int document_row(srv_store *s, sqlite3_stmt *st, unsigned parts, srv_version *out)
 {
     int rc = column_version(st, 0, &out->version);
     if (rc)
@@ -1046,11 +1047,11 @@ static int document_row(srv_store *s, sqlite3_stmt *st, int bytes, srv_version *
         (rc = column_dup(s->db, st, 2, &out->last_modified, NULL)) ||
         (rc = column_dup(s->db, st, 3, &out->etag, NULL)))
         return rc;
-    if (!bytes)
-        return 0;
-    if ((rc = column_dup(s->db, st, 4, &out->xml, &out->xml_len)))
+    if ((parts & SRV_DOC_XML) && (rc = column_dup(s->db, st, 4, &out->xml, &out->xml_len)))
         return rc;
-    return column_dup(s->db, st, 5, &out->json, &out->json_len);
+    if (parts & SRV_DOC_JSON)
+        return column_dup(s->db, st, 5, &out->json, &out->json_len);
+    return 0;
 }
 
 static int document_head_row(srv_store *s, sqlite3_stmt *st, const void *ctx, srv_version *out)
@@ -1060,6 +1061,12 @@ static int document_head_row(srv_store *s, sqlite3_stmt *st, const void *ctx, sr
 }
 
 int srv_store_document(srv_store *s, const char *patient_id, uint64_t version, srv_version *out)
+{
+    return srv_store_document_parts(s, patient_id, version, SRV_DOC_XML | SRV_DOC_JSON, out);
+}
+
+int srv_store_document_parts(srv_store *s, const char *patient_id, uint64_t version,
+                             unsigned parts, srv_version *out)
 {
     sqlite3_stmt *st = NULL;
     size_t pid_len;
@@ -1081,7 +1088,7 @@ int srv_store_document(srv_store *s, const char *patient_id, uint64_t version, s
         rc = SRV_E_NOTFOUND;
     if (rc < 0)
         goto out;
-    rc = document_row(s, st, 1, out);
+    rc = document_row(s, st, parts, out);
 out:
     stmt_done(st);
     if (rc)

@@ -106,6 +106,29 @@ static void test_doc_cache__a_newer_version_replaces_and_is_not_replaced(void **
     srv_doc_cache_free(c);
 }
 
+/* Readers of one format each: the second format joins the same entry. */
+static void test_doc_cache__a_reader_adds_its_format_to_the_entry(void **state)
+{
+    (void)state;
+    srv_doc_cache *c = srv_doc_cache_new(10, 1024 * KB);
+    srv_version json = doc(1, 20), xml = doc(1, 30);
+    json.xml = NULL;
+    xml.json = NULL;
+    srv_doc_cache_put_read(c, srv_doc_cache_generation(c), "p", &json);
+    size_t n, one, both;
+    srv_doc_cache_stats(c, &n, &one);
+    assert_int_equal(n, 1);
+    assert_true(one >= 20 * KB && one < 30 * KB);
+    srv_doc_cache_put_read(c, srv_doc_cache_generation(c), "p", &xml);
+    srv_doc_cache_stats(c, &n, &both);
+    assert_int_equal(n, 1);
+    assert_true(both >= one + 30 * KB && both < one + 31 * KB);
+    srv_doc_cache_put_read(c, srv_doc_cache_generation(c), "p", &json); /* already there */
+    srv_doc_cache_stats(c, &n, &one);
+    assert_int_equal(one, both);
+    srv_doc_cache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -113,6 +136,7 @@ int main(void)
         cmocka_unit_test(test_doc_cache__stays_within_its_entries),
         cmocka_unit_test(test_doc_cache__a_document_larger_than_the_cache_is_not_kept),
         cmocka_unit_test(test_doc_cache__a_newer_version_replaces_and_is_not_replaced),
+        cmocka_unit_test(test_doc_cache__a_reader_adds_its_format_to_the_entry),
     };
     return cmocka_run_group_tests_name("doc_cache", tests, NULL, NULL);
 }

@@ -310,6 +310,31 @@ static void test_store_sqlite__last_modified_is_one_instant_per_transaction(void
     srv_version_free(&d);
 }
 
+/* A read of one format loads that one only; the whole read loads both. */
+static void test_store_sqlite__document_parts_load_what_is_asked(void **state)
+{
+    fx *f = *state;
+    srv_txn *t;
+    uint64_t v;
+    assert_int_equal(srv_store_begin(f->s, &t), 0);
+    assert_int_equal(srv_txn_put_document(t, "p1", "d1", "<x/>", 4, "{\"j\":1}", 7, "\"e1\"", &v),
+                     0);
+    assert_int_equal(srv_txn_commit(t), 0);
+    srv_version d;
+    assert_int_equal(srv_store_document_parts(f->s, "p1", 0, SRV_DOC_JSON, &d), 0);
+    assert_null(d.xml);
+    assert_int_equal(d.json_len, 7);
+    assert_memory_equal(d.json, "{\"j\":1}", 7);
+    assert_string_equal(d.etag, "\"e1\"");
+    srv_version_free(&d);
+    assert_int_equal(srv_store_document_parts(f->s, "p1", 1, SRV_DOC_XML, &d), 0);
+    assert_null(d.json);
+    assert_int_equal(d.xml_len, 4);
+    assert_memory_equal(d.xml, "<x/>", 4);
+    srv_version_free(&d);
+    assert_int_equal(srv_store_document_parts(f->s, "p1", 2, SRV_DOC_XML, &d), SRV_E_NOTFOUND);
+}
+
 static void test_store_sqlite__transaction_reads_its_own_writes(void **state)
 {
     fx *f = *state;
@@ -1207,6 +1232,7 @@ int main(void)
         T(test_store_sqlite__read_notfound),
         T(test_store_sqlite__put_keeps_large_body_byte_for_byte),
         T(test_store_sqlite__last_modified_is_one_instant_per_transaction),
+        T(test_store_sqlite__document_parts_load_what_is_asked),
         T(test_store_sqlite__transaction_reads_its_own_writes),
         T(test_store_sqlite__history_is_newest_first),
         T(test_store_sqlite__history_notfound),
