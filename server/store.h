@@ -91,6 +91,15 @@ const char *srv_txn_time(const srv_txn *t);
  * in one variant (the server: 0 office hours, 1 evening/night/weekend). */
 int srv_txn_put_document_page(srv_txn *t, const char *patient_id, uint64_t version, int variant,
                               const char *html, size_t html_len);
+/* Parts: one transaction can carry several writes that succeed or fail
+ * each on its own, made durable together by one commit (group commit). A
+ * part starts (with a new last_modified instant), then either ends (its
+ * writes stay in the transaction) or is undone (they go, and so does the
+ * error that spoilt the transaction inside it, when the transaction is
+ * still open). One part at a time. */
+int srv_txn_part_begin(srv_txn *t);
+int srv_txn_part_end(srv_txn *t);
+int srv_txn_part_undo(srv_txn *t);
 /* Makes everything durable, then frees the transaction. */
 int srv_txn_commit(srv_txn *t);
 /* Undoes everything and frees the transaction. */

@@ -143,6 +143,9 @@ enum {
     ST_BEGIN,
     ST_COMMIT,
     ST_ROLLBACK,
+    ST_SAVEPOINT,
+    ST_RELEASE,
+    ST_ROLLBACK_TO,
     ST_CURRENT_VERSION,
     ST_INSERT_RESOURCE,
     ST_SET_CURRENT,
@@ -173,6 +176,9 @@ static const char *const statement_sql[ST__COUNT] = {
     [ST_BEGIN] = "BEGIN IMMEDIATE",
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
+    [ST_SAVEPOINT] = "SAVEPOINT part",
+    [ST_RELEASE] = "RELEASE part",
+    [ST_ROLLBACK_TO] = "ROLLBACK TO part",
     [ST_CURRENT_VERSION] = "SELECT version FROM current WHERE type = ?1 AND id = ?2",
     [ST_INSERT_RESOURCE] =
         "INSERT INTO resource (type, id, version, last_modified, deleted, json)"
@@ -870,6 +876,53 @@ out:
     stmt_done(st);
     txn_end(t); /* after a failed COMMIT the transaction may still be open */
     return rc;
+}
+
+int srv_txn_part_begin(srv_txn *t)
+{
+    int rc = txn_usable(t);
+    if (rc)
+        return rc;
+    rc = now_instant(t->now);
+    if (!rc)
+        rc = step_done(t->s->st[ST_SAVEPOINT]);
+    stmt_done(t->s->st[ST_SAVEPOINT]);
+    return txn_fail(t, rc);
+}
+
+int srv_txn_part_end(srv_txn *t)
+{
+    int rc = txn_usable(t);
+    if (rc)
+        return rc;
+    /* what COMMIT would find: a deferred foreign key still broken (a record
+     * list naming a resource that does not exist) fails this part, not the
+     * whole transaction at its commit */
+    int now = 0, high = 0;
+    if (sqlite3_db_status(t->s->db, SQLITE_DBSTATUS_DEFERRED_FKS, &now, &high, 0) == SQLITE_OK &&
+        now > 0)
+        return txn_fail(t, SRV_E_INVALID);
+    rc = step_done(t->s->st[ST_RELEASE]);
+    stmt_done(t->s->st[ST_RELEASE]);
+    return txn_fail(t, rc);
+}
+
+int srv_txn_part_undo(srv_txn *t)
+{
+    if (!t || !t->open)
+        return SRV_E_INVALID;
+    srv_store *s = t->s;
+    if (sqlite3_get_autocommit(s->db)) /* SQLite ended the transaction itself (e.g. FULL) */
+        return txn_fail(t, t->failed ? t->failed : SRV_E_IO);
+    int rc = step_done(s->st[ST_ROLLBACK_TO]);
+    stmt_done(s->st[ST_ROLLBACK_TO]);
+    if (!rc)
+        rc = step_done(s->st[ST_RELEASE]);
+    stmt_done(s->st[ST_RELEASE]);
+    if (rc)
+        return txn_fail(t, rc);
+    t->failed = 0; /* the part's error went with the part */
+    return 0;
 }
 
 void srv_txn_rollback(srv_txn *t)

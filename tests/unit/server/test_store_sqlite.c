@@ -335,6 +335,37 @@ static void test_store_sqlite__document_parts_load_what_is_asked(void **state)
     assert_int_equal(srv_store_document_parts(f->s, "p1", 2, SRV_DOC_XML, &d), SRV_E_NOTFOUND);
 }
 
+/* Parts of one transaction: an undone part leaves nothing (not even its
+ * error); the others commit together. */
+static void test_store_sqlite__parts_commit_together_and_undo_alone(void **state)
+{
+    fx *f = *state;
+    srv_txn *t;
+    uint64_t v;
+    assert_int_equal(srv_store_begin(f->s, &t), 0);
+    assert_int_equal(srv_txn_part_begin(t), 0);
+    assert_int_equal(srv_txn_put(t, "Patient", "p1", 0, "{\"a\":1}", 7, &v), 0);
+    assert_int_equal(srv_txn_part_end(t), 0);
+    assert_int_equal(srv_txn_part_begin(t), 0);
+    assert_int_equal(srv_txn_put(t, "Patient", "p2", 0, "{\"b\":1}", 7, &v), 0);
+    assert_int_not_equal(srv_txn_put(t, "Patient", "p1", 5, "{\"a\":2}", 7, &v), 0); /* stale */
+    assert_int_equal(srv_txn_part_undo(t), 0);
+    assert_int_equal(srv_txn_part_begin(t), 0);
+    assert_int_equal(srv_txn_put(t, "Patient", "p3", 0, "{\"c\":1}", 7, &v), 0);
+    assert_int_equal(srv_txn_part_end(t), 0);
+    /* a record list naming nothing fails its part at its end, not the commit */
+    const char *types[] = {"Flag"}, *ids[] = {"nope"};
+    assert_int_equal(srv_txn_part_begin(t), 0);
+    assert_int_equal(srv_txn_set_members(t, "p1", types, ids, 1), 0);
+    assert_int_equal(srv_txn_part_end(t), SRV_E_INVALID);
+    assert_int_equal(srv_txn_part_undo(t), 0);
+    assert_int_equal(srv_txn_commit(t), 0);
+    expect_resource(f->s, "Patient", "p1", 0, 1, "{\"a\":1}");
+    expect_resource(f->s, "Patient", "p3", 0, 1, "{\"c\":1}");
+    srv_version x;
+    assert_int_equal(srv_store_read(f->s, "Patient", "p2", 0, &x), SRV_E_NOTFOUND);
+}
+
 static void test_store_sqlite__transaction_reads_its_own_writes(void **state)
 {
     fx *f = *state;
@@ -1233,6 +1264,7 @@ int main(void)
         T(test_store_sqlite__put_keeps_large_body_byte_for_byte),
         T(test_store_sqlite__last_modified_is_one_instant_per_transaction),
         T(test_store_sqlite__document_parts_load_what_is_asked),
+        T(test_store_sqlite__parts_commit_together_and_undo_alone),
         T(test_store_sqlite__transaction_reads_its_own_writes),
         T(test_store_sqlite__history_is_newest_first),
         T(test_store_sqlite__history_notfound),
