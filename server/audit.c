@@ -12,7 +12,8 @@
  *
  * Durability: every record is written with one write(2) before the response
  * leaves, so a killed process loses none; records of writes (C, U) are also
- * fdatasync'd, like the data they describe. Reads are not synced one by
+ * fdatasync'd, like the data they describe (a group of writes: once, after
+ * the last of their records). Reads are not synced one by
  * one: a power loss can cost the last second of read records.
  *
  * The head: the chain cannot show records cut from its end, so beside the
@@ -317,6 +318,8 @@ void srv_audit_close(srv_audit *a)
     free(a);
 }
 
+static void audit_write(srv_audit *a, const srv_request *r, int sync);
+
 static const char *interaction_action(const char *route)
 {
     if (strcmp(route, "transaction") == 0 || strcmp(route, "create") == 0)
@@ -330,6 +333,23 @@ static const char *interaction_action(const char *route)
 }
 
 void srv_audit_request(srv_audit *a, const srv_request *r)
+{
+    audit_write(a, r, 1);
+}
+
+void srv_audit_request_unsynced(srv_audit *a, const srv_request *r)
+{
+    audit_write(a, r, 0);
+}
+
+void srv_audit_sync(srv_audit *a)
+{
+    if (a)
+        fdatasync(a->fd);
+}
+
+/* Writes the record; `sync`: fdatasync a write's record before returning. */
+static void audit_write(srv_audit *a, const srv_request *r, int sync)
 {
     if (!a)
         return;
@@ -375,7 +395,7 @@ void srv_audit_request(srv_audit *a, const srv_request *r)
     if (w == (ssize_t)n) {
         a->seq++;
         memcpy(a->prev, hash, sizeof hash);
-        if (action[0] == 'C' || action[0] == 'U')
+        if (sync && (action[0] == 'C' || action[0] == 'U'))
             fdatasync(a->fd);
     } else {
         srv_log("error", "audit-write-failed", "errno=%d", errno);

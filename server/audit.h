@@ -27,8 +27,13 @@ int srv_audit_open(const char *path, const char *service, srv_audit **out, char 
                    size_t errlen);
 void srv_audit_close(srv_audit *a);
 
-/* Writes the record of a finished request (r->audit says what it touched). */
+/* Writes the record of a finished request (r->audit says what it touched);
+ * a write's record is fdatasync'd before this returns. */
 void srv_audit_request(srv_audit *a, const srv_request *r);
+/* The same without the fdatasync, for a group of writes that ends with one
+ * srv_audit_sync before any of them is answered. */
+void srv_audit_request_unsynced(srv_audit *a, const srv_request *r);
+void srv_audit_sync(srv_audit *a);
 
 /* Notes in r->audit the record type/id (version 0: all versions) and the
  * patient whose records hold it (a Bundle's id is its patient's id). */

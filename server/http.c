@@ -158,6 +158,16 @@ static enum MHD_Result access_handler(void *cls, struct MHD_Connection *c, const
         return MHD_YES;
     }
     r->calls++;
+    if (r->deferred) { /* resumed by the committer: its answer, now durable */
+        struct MHD_Response *resp = r->held;
+        r->held = NULL;
+        r->deferred = 0;
+        if (!resp)
+            return MHD_NO;
+        enum MHD_Result ret = MHD_queue_response(c, r->status, resp);
+        MHD_destroy_response(resp);
+        return ret;
+    }
     if (*upload_data_size > 0) {
         request_body(r, upload_data, *upload_data_size);
         *upload_data_size = 0;
@@ -192,6 +202,8 @@ static void request_end(void *cls, struct MHD_Connection *c, void **req_cls,
             p && p->resumed ? "resumed" : "full",
             toe == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : " outcome=aborted");
     fhir_buf_free(&r->body);
+    if (r->held) /* closed before the held answer went out */
+        MHD_destroy_response(r->held);
     atomic_fetch_sub(&s->active, 1);
     fhir_arena_free(r->a);
     *req_cls = NULL;
@@ -258,8 +270,15 @@ int srv_http_start(srv_server *s, char *err, size_t errlen)
         snprintf(err, errlen, "cannot start the request deadline watcher");
         return -1;
     }
+    s->committer = srv_committer_start(s);
+    if (!s->committer) {
+        srv_deadlines_stop(s->deadlines);
+        s->deadlines = NULL;
+        snprintf(err, errlen, "cannot start the writer thread");
+        return -1;
+    }
     unsigned flags = MHD_USE_TLS | MHD_USE_POLL_INTERNAL_THREAD | MHD_USE_ITC |
-                     MHD_USE_ERROR_LOG;
+                     MHD_USE_ERROR_LOG | MHD_ALLOW_SUSPEND_RESUME;
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)c->port, NULL, NULL, access_handler, s,
         MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
@@ -282,6 +301,8 @@ int srv_http_start(srv_server *s, char *err, size_t errlen)
         MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
         MHD_OPTION_END);
     if (!s->daemon) {
+        srv_committer_stop(s->committer);
+        s->committer = NULL;
         srv_deadlines_stop(s->deadlines);
         s->deadlines = NULL;
         snprintf(err, errlen, "cannot listen on %s:%u (in use, or the TLS files are not usable)",
@@ -302,6 +323,8 @@ void srv_http_stop(srv_server *s, unsigned grace_s)
             break;
         nanosleep(&(struct timespec){0, 100 * 1000 * 1000}, NULL);
     }
+    srv_committer_stop(s->committer); /* answers (resumes) every write handed over */
+    s->committer = NULL;
     MHD_stop_daemon(s->daemon);
     s->daemon = NULL;
     srv_deadlines_stop(s->deadlines); /* every connection has been forgotten by now */

@@ -36,6 +36,11 @@
  * timeout. */
 static pthread_mutex_t writer = PTHREAD_MUTEX_INITIALIZER;
 
+/* The group the calling thread runs writes in (the committer's), or NULL. */
+static _Thread_local srv_pub_group *current_group;
+
+static int group_keep_docs(srv_pub *p);
+
 const char *srv_new_id(fhir_arena *a)
 {
     unsigned char b[16];
@@ -94,14 +99,26 @@ int srv_pub_begin(srv_pub *p, srv_request *r)
     p->o = o.arena ? o : p->o;
     if (!p->o.arena)
         fhir_outcome_init(&p->o, r->a);
-    p->st = srv_thread_store(r->srv);
+    srv_pub_group *g = current_group;
+    p->st = g ? g->st : srv_thread_store(r->srv);
     if (!p->st)
         return store_status(p, SRV_E_IO);
-    pthread_mutex_lock(&writer);
-    p->locked = 1;
-    int rc = store_status(p, srv_store_begin(p->st, &p->t));
-    if (rc)
-        return rc;
+    int rc;
+    if (g) { /* a part of the group's transaction; the group holds the lock */
+        p->group = g;
+        p->t = g->t;
+        rc = store_status(p, srv_txn_part_begin(p->t));
+        if (rc) {
+            p->t = NULL; /* nothing to undo */
+            return rc;
+        }
+    } else {
+        pthread_mutex_lock(&writer);
+        p->locked = 1;
+        rc = store_status(p, srv_store_begin(p->st, &p->t));
+        if (rc)
+            return rc;
+    }
     p->now = fhir_arena_strdup(r->a, srv_txn_time(p->t));
     if (r->peer && r->peer->checked && !r->peer->status && r->peer->id.ura[0])
         p->caller_ura = r->peer->id.ura;
@@ -610,6 +627,16 @@ int srv_pub_commit(srv_pub *p)
         rc = rebuild(p, p->patients[i]);
     if (rc)
         return rc;
+    if (p->ndocs) /* the access log names the patient's new document version */
+        p->r->audit.entity = fhir_arena_printf(p->r->a, "Bundle/%s/_history/%llu", p->docs[0].id,
+                                               (unsigned long long)p->docs[0].version);
+    if (p->group) { /* durable with the group's commit; the documents wait for it */
+        rc = store_status(p, srv_txn_part_end(p->t));
+        if (rc)
+            return rc;
+        p->t = NULL;
+        return group_keep_docs(p);
+    }
     rc = store_status(p, srv_txn_commit(p->t));
     p->t = NULL;
     if (rc)
@@ -617,15 +644,14 @@ int srv_pub_commit(srv_pub *p)
     for (size_t i = 0; i < p->ndocs; i++)
         srv_doc_cache_put_published(p->r->srv->docs, p->docs[i].id, &p->docs[i],
                                     p->pages[i].html, p->pages[i].len);
-    if (p->ndocs) /* the access log names the patient's new document version */
-        p->r->audit.entity = fhir_arena_printf(p->r->a, "Bundle/%s/_history/%llu", p->docs[0].id,
-                                               (unsigned long long)p->docs[0].version);
     return 0;
 }
 
 void srv_pub_end(srv_pub *p)
 {
-    if (p->t)
+    if (p->t && p->group)
+        (void)srv_txn_part_undo(p->t); /* a failure stays in the transaction: the group fails */
+    else if (p->t)
         srv_txn_rollback(p->t);
     p->t = NULL;
     if (p->locked)
@@ -636,4 +662,65 @@ void srv_pub_end(srv_pub *p)
     free(p->docs);
     p->docs = NULL;
     p->ndocs = 0;
+}
+
+/* ---- group commit ----------------------------------------------------------- */
+
+/* Hands the part's rebuilt documents to the group, for the cache after its
+ * commit (in commit order). */
+static int group_keep_docs(srv_pub *p)
+{
+    srv_pub_group *g = p->group;
+    for (size_t i = 0; i < p->ndocs; i++) {
+        if (g->ndocs == g->cap) {
+            size_t cap = g->cap ? g->cap * 2 : 16;
+            struct srv_pub_group_doc *n = realloc(g->docs, cap * sizeof *n);
+            if (!n)
+                return oom(p);
+            g->docs = n;
+            g->cap = cap;
+        }
+        struct srv_pub_group_doc *d = &g->docs[g->ndocs++];
+        d->doc = p->docs[i];
+        memset(&p->docs[i], 0, sizeof p->docs[i]); /* the group frees it now */
+        d->html[0] = p->pages[i].html[0];
+        d->html[1] = p->pages[i].html[1];
+        d->len[0] = p->pages[i].len[0];
+        d->len[1] = p->pages[i].len[1];
+    }
+    return 0;
+}
+
+int srv_pub_group_begin(srv_pub_group *g, srv_store *st)
+{
+    memset(g, 0, sizeof *g);
+    g->st = st;
+    if (!st)
+        return SRV_E_IO;
+    pthread_mutex_lock(&writer);
+    int rc = srv_store_begin(st, &g->t);
+    if (rc) {
+        pthread_mutex_unlock(&writer);
+        return rc;
+    }
+    current_group = g;
+    return 0;
+}
+
+int srv_pub_group_commit(srv_pub_group *g, srv_doc_cache *cache)
+{
+    current_group = NULL;
+    int rc = srv_txn_commit(g->t);
+    g->t = NULL;
+    for (size_t i = 0; i < g->ndocs; i++) {
+        if (!rc)
+            srv_doc_cache_put_published(cache, g->docs[i].doc.id, &g->docs[i].doc,
+                                        g->docs[i].html, g->docs[i].len);
+        srv_version_free(&g->docs[i].doc);
+    }
+    pthread_mutex_unlock(&writer);
+    free(g->docs);
+    g->docs = NULL;
+    g->ndocs = 0;
+    return rc;
 }

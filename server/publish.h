@@ -19,8 +19,11 @@
 
 #include "server.h"
 
+typedef struct srv_pub_group srv_pub_group;
+
 typedef struct srv_pub {
     srv_request *r;
+    srv_pub_group *group;     /* a part of this group's transaction, or NULL */
     srv_store *st;
     srv_txn *t;
     fhir_outcome o;
@@ -68,6 +71,28 @@ int srv_pub_commit(srv_pub *p);
 
 /* Rolls back whatever is still open and frees what the publish held. */
 void srv_pub_end(srv_pub *p);
+
+/* Group commit (the committer thread, committer.c): writes run as parts of
+ * one store transaction that one commit (one fsync) makes durable. Between
+ * srv_pub_group_begin and srv_pub_group_commit, every srv_pub_begin on the
+ * calling thread starts a part; srv_pub_commit ends it (its answer must wait
+ * for the group's commit) and srv_pub_end undoes an unfinished one. The
+ * group holds the writer lock throughout. */
+struct srv_pub_group {
+    srv_store *st;
+    srv_txn *t;
+    struct srv_pub_group_doc { /* rebuilt documents, for the cache after the commit */
+        srv_version doc;
+        const char *html[2];    /* the part's request arena: alive until it is answered */
+        size_t len[2];
+    } *docs;
+    size_t ndocs, cap;
+};
+/* Takes the writer lock and opens the transaction: 0 or a store error. */
+int srv_pub_group_begin(srv_pub_group *g, srv_store *st);
+/* Commits (0 once durable, else the store error: nothing of the group is
+ * stored), then puts the documents in the cache, releases the lock. */
+int srv_pub_group_commit(srv_pub_group *g, srv_doc_cache *cache);
 
 /* Runs a transaction Bundle (handler_transaction.c; also the demo loader):
  * 0 with the transaction-response Bundle, or a status with issues on o.

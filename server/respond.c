@@ -29,6 +29,12 @@ enum MHD_Result srv_queue(srv_request *r, unsigned status, struct MHD_Response *
         status = MHD_HTTP_INTERNAL_SERVER_ERROR;
     }
     r->status = status;
+    if (r->deferred) { /* the committer's: held until the group is durable (http.c sends) */
+        if (r->held)
+            MHD_destroy_response(r->held);
+        r->held = resp;
+        return MHD_YES;
+    }
     enum MHD_Result ret = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
     return ret;

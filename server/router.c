@@ -340,6 +340,9 @@ enum MHD_Result srv_route(srv_request *r)
                        "none of the formats in _format or Accept is served here "
                        "(application/fhir+json, application/fhir+xml)",
                        "geen van de formaten in _format of Accept wordt hier geleverd");
+    else if (found->access == AC_PUBLISH && r->srv->committer)
+        /* the writer thread answers and logs; r is its own from here on */
+        return srv_committer_submit(r->srv->committer, r, found->handler);
     else
         ret = found->handler(r);
     /* queued, not yet sent: MHD sends after this call returns */

@@ -119,6 +119,10 @@ void srv_deadline_stop_clock(srv_deadline *k);
 /* The answer is done: the next request's clock starts. */
 void srv_deadline_restart_clock(const srv_deadlines *d, srv_deadline *k);
 
+/* ---- the writer thread (committer.c) ---------------------------------------- */
+
+typedef struct srv_committer srv_committer;
+
 typedef struct srv_server {
     const srv_config *cfg;
     srv_access *access;
@@ -132,6 +136,7 @@ typedef struct srv_server {
     void *ticket_key;                      /* gnutls_datum_t *, session resumption */
     struct MHD_Daemon *daemon;
     srv_deadlines *deadlines;
+    srv_committer *committer;              /* runs every write (committer.c) */
     _Atomic int stopping;
     _Atomic unsigned long active;          /* requests in flight */
 } srv_server;
@@ -205,7 +210,18 @@ struct srv_request {
     unsigned status;
     size_t bytes;
     struct timespec t0;
+    int deferred;                  /* run by the committer: answers are held ... */
+    struct MHD_Response *held;     /* ... here, until the write is durable */
 };
+
+/* The writer thread: started before the daemon, stopped after the last
+ * request (it answers every write handed over first). */
+srv_committer *srv_committer_start(srv_server *s);
+void srv_committer_stop(srv_committer *c);
+/* Suspends the request's connection and hands the write to the thread,
+ * which runs `handler`, commits, logs the access and resumes the connection
+ * with the held answer. */
+enum MHD_Result srv_committer_submit(srv_committer *c, srv_request *r, srv_handler handler);
 
 /* ---- answering (respond.c) ------------------------------------------------- */
 

@@ -31,7 +31,7 @@ it_name=hostile
 mkdir -p "$tmp/b" "$tmp/raw"
 
 maxbody=1048576
-timeout_s=5
+timeout_s=8 # a whole request must arrive within it, also on a loaded machine under ASan
 maxconn=64
 FXA=$fx/valid/gz-mpt-huisarts-emb.json # patient A: the target of hostile writes
 FXAX=$fx/valid/gz-mpt-huisarts-emb.xml

@@ -986,6 +986,43 @@ pyt '[e["response"]["location"] for e in d["entry"]] == ["Bundle/%s/_history/%d"
 jeq total $((bdv + 8))
 end
 
+# writes run in groups with one commit each (server/committer.c): refused ones among
+# accepted ones, at the same moment, must leave no trace and take nothing with them
+bpv=$(version Patient "$B_PID")
+bdv=$(docver "$B_PID")
+bad_fx="mgz-1-avg-zonder-huisartsinschrijving mgz-2-vmb-huisartsinschrijving mgz-3-behandelgrens-door-consulent"
+before=
+for f in $bad_fx; do
+  pid=$(pid_of "$(bsn_of "$fx/invalid/$f.json")")
+  before="$before ${pid:-none}:$( [ -n "$pid" ] && version Patient "$pid")"
+done
+pids=
+i=0
+for f in B B $bad_fx B B B; do
+  i=$((i + 1))
+  file=$FXB
+  [ "$f" = B ] || file=$fx/invalid/$f.json
+  call "$tmp/race/mix-$i" institution POST /fhir "${json_ct[@]}" --data-binary "@$file" &
+  pids="$pids $!"
+done
+wait $pids
+codes=$(for i in $(seq 8); do printf '%s ' "$(cat "$tmp/race/mix-$i.code")"; done)
+begin "8 parallel transactions, 3 breaking a covenant rule: those 422, the 5 of patient B 200"
+LAST="8 x POST /fhir (mixed)"; code=$codes; B=$tmp/race/mix-3.body; H=$tmp/race/mix-3.hdr
+[ "$codes" = "200 200 422 422 422 200 200 200 " ] || bad "statuses: $codes"
+end
+begin "nothing of the refused ones stored, nothing of the accepted ones lost: patient B +5, its document +5"
+[ "$(version Patient "$B_PID")" = $((bpv + 5)) ] || bad "Patient version $(version Patient "$B_PID"), expected $((bpv + 5))"
+[ "$(docver "$B_PID")" = $((bdv + 5)) ] || bad "document version $(docver "$B_PID"), expected $((bdv + 5))"
+after=
+for f in $bad_fx; do
+  pid=$(pid_of "$(bsn_of "$fx/invalid/$f.json")")
+  after="$after ${pid:-none}:$( [ -n "$pid" ] && version Patient "$pid")"
+done
+[ "$after" = "$before" ] || bad "the refused patients changed: before$before, after$after"
+end
+echo "# group commits so far (writes per group: count): $(sed -n 's/.*event=group-commit writes=\([0-9]*\).*/\1/p' "$LOG" | sort -n | uniq -c | awk '{printf "%s:%s ", $2, $1}')"
+
 # ================================================================ 4. the reader may not write
 
 echo "# phase 4: the reader (hap) writes"

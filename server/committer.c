@@ -1,0 +1,157 @@
+/*
+ * committer.c — the writer thread: group commit for every write request.
+ *
+ * A write (transaction, update, create) is handed here with its connection
+ * suspended, so libmicrohttpd's threads never wait for the writer lock, a
+ * build or an fsync and go on answering reads. The thread takes every write
+ * waiting (at most SRV__GROUP_MAX), runs their handlers one after another
+ * as parts of one store transaction (publish.h: a refused write is undone
+ * alone), commits once — one fsync for the group — and only then answers
+ * each: the group's access-log records first (one fdatasync), then the
+ * response each prepared, or an error in place of a 2xx when the commit
+ * failed. Writes wait for each other
+ * only as long as one group takes; a lone write is a group of one.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "audit.h"
+#include "publish.h"
+
+#define SRV__GROUP_MAX 64
+
+typedef struct job {
+    srv_request *r;
+    srv_handler handler;
+    struct job *next;
+} job;
+
+struct srv_committer {
+    srv_server *s;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    pthread_t thread;
+    job *head, **tail;
+    int stop;
+};
+
+/* Answers every job of a group whose commit failed: no 2xx may go out. */
+static void fail_group(job *jobs, int store_rc)
+{
+    for (job *j = jobs; j; j = j->next) {
+        if (j->r->status >= 400)
+            continue; /* its own refusal stands: it wrote nothing */
+        if (store_rc == SRV_E_BUSY)
+            srv_fail(j->r, MHD_HTTP_SERVICE_UNAVAILABLE, "transient",
+                     "the store is busy; nothing was stored, try again",
+                     "de opslag is bezet; er is niets opgeslagen, probeer opnieuw");
+        else
+            srv_fail(j->r, MHD_HTTP_INTERNAL_SERVER_ERROR, "exception",
+                     "the store could not make the write durable; nothing was stored",
+                     "de opslag kon de wijziging niet vastleggen; er is niets opgeslagen");
+    }
+}
+
+static void run_group(srv_committer *c, job *jobs)
+{
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    unsigned n = 0;
+    for (job *j = jobs; j; j = j->next)
+        n++;
+    srv_pub_group g;
+    int rc = srv_pub_group_begin(&g, srv_thread_store(c->s));
+    if (rc == 0) {
+        for (job *j = jobs; j; j = j->next)
+            (void)j->handler(j->r); /* its answer is held until the commit */
+        rc = srv_pub_group_commit(&g, c->s->docs);
+    }
+    if (rc)
+        fail_group(jobs, rc);
+    for (job *j = jobs; j; j = j->next)
+        if (j->r->audit.patient_data)
+            srv_audit_request_unsynced(c->s->audit, j->r);
+    srv_audit_sync(c->s->audit); /* the group's records durable: one fdatasync */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    srv_log(rc ? "error" : "info", "group-commit", "writes=%u us=%ld%s", n,
+            (long)(t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000,
+            rc ? " outcome=failed" : "");
+    for (job *j = jobs, *next; j; j = next) {
+        next = j->next; /* j lives in the request's arena */
+        MHD_resume_connection(j->r->conn); /* MHD calls back and sends the held answer */
+    }
+}
+
+static void *commit_loop(void *arg)
+{
+    srv_committer *c = arg;
+    pthread_mutex_lock(&c->lock);
+    for (;;) {
+        while (!c->head && !c->stop)
+            pthread_cond_wait(&c->wake, &c->lock);
+        if (!c->head)
+            break; /* stopping, and nothing waits */
+        job *group = c->head, *last = group;
+        for (unsigned n = 1; n < SRV__GROUP_MAX && last->next; n++)
+            last = last->next;
+        c->head = last->next;
+        if (!c->head)
+            c->tail = &c->head;
+        last->next = NULL;
+        pthread_mutex_unlock(&c->lock);
+        run_group(c, group);
+        pthread_mutex_lock(&c->lock);
+    }
+    pthread_mutex_unlock(&c->lock);
+    return NULL;
+}
+
+srv_committer *srv_committer_start(srv_server *s)
+{
+    srv_committer *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->s = s;
+    c->tail = &c->head;
+    pthread_mutex_init(&c->lock, NULL);
+    pthread_cond_init(&c->wake, NULL);
+    if (pthread_create(&c->thread, NULL, commit_loop, c) != 0) {
+        pthread_cond_destroy(&c->wake);
+        pthread_mutex_destroy(&c->lock);
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void srv_committer_stop(srv_committer *c)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->lock);
+    c->stop = 1;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    pthread_join(c->thread, NULL); /* every write handed over is answered first */
+    pthread_cond_destroy(&c->wake);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+enum MHD_Result srv_committer_submit(srv_committer *c, srv_request *r, srv_handler handler)
+{
+    job *j = fhir_arena_zalloc(r->a, sizeof *j);
+    if (!j)
+        return srv_queue(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL);
+    j->r = r;
+    j->handler = handler;
+    r->deferred = 1; /* srv_queue holds the answer from now on */
+    MHD_suspend_connection(r->conn);
+    pthread_mutex_lock(&c->lock);
+    *c->tail = j;
+    c->tail = &j->next;
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+    return MHD_YES;
+}
