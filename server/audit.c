@@ -43,16 +43,13 @@
 #define AUDIT_LINE_MAX 4096
 
 struct srv_audit {
-    pthread_mutex_t lock;
+    srv_worker w;              /* the flusher; its lock orders the records */
     int fd;
     unsigned long seq;
     char prev[HASH_HEX + 1];
     char service[256];
     int head_fd;
     unsigned long head_seq;    /* what the head file names (flusher's own) */
-    pthread_t flusher;
-    pthread_cond_t wake;
-    int stop;
 };
 
 /* The head file's one line, fixed length so that it is rewritten in place. */
@@ -176,10 +173,10 @@ static int head_read(const char *log, head *h)
 static void head_flush(srv_audit *a)
 {
     head h;
-    pthread_mutex_lock(&a->lock);
+    pthread_mutex_lock(&a->w.lock);
     h.seq = a->seq;
     memcpy(h.hash, a->prev, sizeof h.hash);
-    pthread_mutex_unlock(&a->lock);
+    pthread_mutex_unlock(&a->w.lock);
     if (h.seq == a->head_seq)
         return;
     char line[HEAD_LEN + 1];
@@ -195,17 +192,14 @@ static void head_flush(srv_audit *a)
 static void *flush_every_second(void *arg)
 {
     srv_audit *a = arg;
-    pthread_mutex_lock(&a->lock);
-    while (!a->stop) {
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_sec++;
-        pthread_cond_timedwait(&a->wake, &a->lock, &until);
-        pthread_mutex_unlock(&a->lock);
+    pthread_mutex_lock(&a->w.lock);
+    while (!a->w.stop) {
+        srv_worker_wait(&a->w, 1000);
+        pthread_mutex_unlock(&a->w.lock);
         head_flush(a);
-        pthread_mutex_lock(&a->lock);
+        pthread_mutex_lock(&a->w.lock);
     }
-    pthread_mutex_unlock(&a->lock);
+    pthread_mutex_unlock(&a->w.lock);
     return NULL;
 }
 
@@ -283,12 +277,8 @@ int srv_audit_open(const char *path, const char *service, srv_audit **out, char 
     }
     a->head_seq = got == 0 ? hd.seq : 0;
     put_clean(a->service, sizeof a->service, service, sizeof a->service - 1);
-    pthread_mutex_init(&a->lock, NULL);
-    pthread_cond_init(&a->wake, NULL);
-    if (pthread_create(&a->flusher, NULL, flush_every_second, a) != 0) {
+    if (srv_worker_start(&a->w, flush_every_second, a) != 0) {
         snprintf(err, errlen, "cannot start the access log's flusher");
-        pthread_cond_destroy(&a->wake);
-        pthread_mutex_destroy(&a->lock);
         close(a->head_fd);
         goto fail;
     }
@@ -305,16 +295,10 @@ void srv_audit_close(srv_audit *a)
 {
     if (!a)
         return;
-    pthread_mutex_lock(&a->lock);
-    a->stop = 1;
-    pthread_cond_signal(&a->wake);
-    pthread_mutex_unlock(&a->lock);
-    pthread_join(a->flusher, NULL);
+    srv_worker_stop(&a->w);
     head_flush(a); /* the head names the very last record */
     close(a->head_fd);
     close(a->fd);
-    pthread_cond_destroy(&a->wake);
-    pthread_mutex_destroy(&a->lock);
     free(a);
 }
 
@@ -387,7 +371,7 @@ static void audit_write(srv_audit *a, const srv_request *r, int sync)
         a->service,
     };
     char line[AUDIT_LINE_MAX + 96], hash[HASH_HEX + 1];
-    pthread_mutex_lock(&a->lock);
+    pthread_mutex_lock(&a->w.lock);
     size_t n = record_prefix(line, AUDIT_LINE_MAX, a->seq + 1, time, v, r->status, a->prev);
     sha256_hex(line, n, hash);
     n += (size_t)snprintf(line + n, sizeof line - n, ",\"hash\":\"%s\"}\n", hash);
@@ -400,7 +384,7 @@ static void audit_write(srv_audit *a, const srv_request *r, int sync)
     } else {
         srv_log("error", "audit-write-failed", "errno=%d", errno);
     }
-    pthread_mutex_unlock(&a->lock);
+    pthread_mutex_unlock(&a->w.lock);
 }
 
 void srv_audit_note(srv_request *r, srv_store *st, const char *type, const char *id,

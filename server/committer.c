@@ -12,7 +12,6 @@
  * failed. Writes wait for each other
  * only as long as one group takes; a lone write is a group of one.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -29,11 +28,8 @@ typedef struct job {
 
 struct srv_committer {
     srv_server *s;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    pthread_t thread;
+    srv_worker w;       /* its lock guards the queue */
     job *head, **tail;
-    int stop;
 };
 
 /* Answers every job of a group whose commit failed: no 2xx may go out. */
@@ -86,10 +82,10 @@ static void run_group(srv_committer *c, job *jobs)
 static void *commit_loop(void *arg)
 {
     srv_committer *c = arg;
-    pthread_mutex_lock(&c->lock);
+    pthread_mutex_lock(&c->w.lock);
     for (;;) {
-        while (!c->head && !c->stop)
-            pthread_cond_wait(&c->wake, &c->lock);
+        while (!c->head && !c->w.stop)
+            srv_worker_wait(&c->w, 0);
         if (!c->head)
             break; /* stopping, and nothing waits */
         job *group = c->head, *last = group;
@@ -99,11 +95,11 @@ static void *commit_loop(void *arg)
         if (!c->head)
             c->tail = &c->head;
         last->next = NULL;
-        pthread_mutex_unlock(&c->lock);
+        pthread_mutex_unlock(&c->w.lock);
         run_group(c, group);
-        pthread_mutex_lock(&c->lock);
+        pthread_mutex_lock(&c->w.lock);
     }
-    pthread_mutex_unlock(&c->lock);
+    pthread_mutex_unlock(&c->w.lock);
     return NULL;
 }
 
@@ -114,11 +110,7 @@ srv_committer *srv_committer_start(srv_server *s)
         return NULL;
     c->s = s;
     c->tail = &c->head;
-    pthread_mutex_init(&c->lock, NULL);
-    pthread_cond_init(&c->wake, NULL);
-    if (pthread_create(&c->thread, NULL, commit_loop, c) != 0) {
-        pthread_cond_destroy(&c->wake);
-        pthread_mutex_destroy(&c->lock);
+    if (srv_worker_start(&c->w, commit_loop, c) != 0) {
         free(c);
         return NULL;
     }
@@ -129,13 +121,7 @@ void srv_committer_stop(srv_committer *c)
 {
     if (!c)
         return;
-    pthread_mutex_lock(&c->lock);
-    c->stop = 1;
-    pthread_cond_signal(&c->wake);
-    pthread_mutex_unlock(&c->lock);
-    pthread_join(c->thread, NULL); /* every write handed over is answered first */
-    pthread_cond_destroy(&c->wake);
-    pthread_mutex_destroy(&c->lock);
+    srv_worker_stop(&c->w); /* every write handed over is answered first */
     free(c);
 }
 
@@ -148,10 +134,10 @@ enum MHD_Result srv_committer_submit(srv_committer *c, srv_request *r, srv_handl
     j->handler = handler;
     r->deferred = 1; /* srv_queue holds the answer from now on */
     MHD_suspend_connection(r->conn);
-    pthread_mutex_lock(&c->lock);
+    pthread_mutex_lock(&c->w.lock);
     *c->tail = j;
     c->tail = &j->next;
-    pthread_cond_signal(&c->wake);
-    pthread_mutex_unlock(&c->lock);
+    pthread_cond_signal(&c->w.wake);
+    pthread_mutex_unlock(&c->w.lock);
     return MHD_YES;
 }

@@ -15,7 +15,6 @@
  * notification) before MHD closes its socket, so the descriptor cannot
  * belong to another connection by then.
  */
-#include <pthread.h>
 #include <stdlib.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -23,10 +22,7 @@
 #include "server.h"
 
 struct srv_deadlines {
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    pthread_t thread;
-    int stop;
+    srv_worker w;       /* its lock guards the list */
     long timeout_ms;
     srv_deadline *head; /* the connections being watched */
 };
@@ -56,25 +52,18 @@ static unsigned cut_late(srv_deadlines *d, long now)
 static void *watch(void *arg)
 {
     srv_deadlines *d = arg;
-    pthread_mutex_lock(&d->lock);
-    while (!d->stop) {
+    pthread_mutex_lock(&d->w.lock);
+    while (!d->w.stop) {
         unsigned n = cut_late(d, now_ms());
         if (n) {
-            pthread_mutex_unlock(&d->lock);
+            pthread_mutex_unlock(&d->w.lock);
             srv_log("warn", "deadline", "closed=%u reason=\"request not complete within %ld s\"",
                     n, d->timeout_ms / 1000);
-            pthread_mutex_lock(&d->lock);
+            pthread_mutex_lock(&d->w.lock);
         }
-        struct timespec until;
-        clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += 500L * 1000 * 1000;
-        if (until.tv_nsec >= 1000000000L) {
-            until.tv_sec++;
-            until.tv_nsec -= 1000000000L;
-        }
-        pthread_cond_timedwait(&d->wake, &d->lock, &until);
+        srv_worker_wait(&d->w, 500);
     }
-    pthread_mutex_unlock(&d->lock);
+    pthread_mutex_unlock(&d->w.lock);
     return NULL;
 }
 
@@ -84,11 +73,7 @@ srv_deadlines *srv_deadlines_start(unsigned timeout_s)
     if (!d)
         return NULL;
     d->timeout_ms = (long)timeout_s * 1000L;
-    pthread_mutex_init(&d->lock, NULL);
-    pthread_cond_init(&d->wake, NULL);
-    if (pthread_create(&d->thread, NULL, watch, d) != 0) {
-        pthread_cond_destroy(&d->wake);
-        pthread_mutex_destroy(&d->lock);
+    if (srv_worker_start(&d->w, watch, d) != 0) {
         free(d);
         return NULL;
     }
@@ -99,13 +84,7 @@ void srv_deadlines_stop(srv_deadlines *d)
 {
     if (!d)
         return;
-    pthread_mutex_lock(&d->lock);
-    d->stop = 1;
-    pthread_cond_signal(&d->wake);
-    pthread_mutex_unlock(&d->lock);
-    pthread_join(d->thread, NULL);
-    pthread_cond_destroy(&d->wake);
-    pthread_mutex_destroy(&d->lock);
+    srv_worker_stop(&d->w);
     free(d);
 }
 
@@ -114,12 +93,12 @@ void srv_deadline_watch(srv_deadlines *d, srv_deadline *k, int fd)
     k->fd = fd;
     k->prev = NULL;
     atomic_store(&k->due_ms, now_ms() + d->timeout_ms);
-    pthread_mutex_lock(&d->lock);
+    pthread_mutex_lock(&d->w.lock);
     k->next = d->head;
     if (d->head)
         d->head->prev = k;
     d->head = k;
-    pthread_mutex_unlock(&d->lock);
+    pthread_mutex_unlock(&d->w.lock);
     k->watched = 1;
 }
 
@@ -127,14 +106,14 @@ void srv_deadline_forget(srv_deadlines *d, srv_deadline *k)
 {
     if (!k->watched)
         return;
-    pthread_mutex_lock(&d->lock);
+    pthread_mutex_lock(&d->w.lock);
     if (k->prev)
         k->prev->next = k->next;
     else
         d->head = k->next;
     if (k->next)
         k->next->prev = k->prev;
-    pthread_mutex_unlock(&d->lock);
+    pthread_mutex_unlock(&d->w.lock);
     k->watched = 0;
 }
 

@@ -20,6 +20,7 @@
 #ifndef SRV_SERVER_H
 #define SRV_SERVER_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -94,6 +95,22 @@ int srv_body_format(const char *content_type, srv_format *out);
 typedef struct srv_doc_cache srv_doc_cache;
 typedef struct srv_audit srv_audit;
 typedef struct srv_conformance srv_conformance;
+
+/* ---- the server's own threads (worker.c) ------------------------------------ */
+
+typedef struct srv_worker {
+    pthread_mutex_t lock;   /* what the thread shares with the rest of the server */
+    pthread_cond_t wake;    /* signalled for work and for the stop */
+    pthread_t thread;
+    int stop;               /* under lock */
+} srv_worker;
+
+/* Starts `run(arg)`; 0, or -1 when no thread could be made. */
+int srv_worker_start(srv_worker *w, void *(*run)(void *), void *arg);
+/* Sets stop, wakes the thread and waits for it to return. */
+void srv_worker_stop(srv_worker *w);
+/* With the lock held: waits for a signal, or at most `ms` milliseconds (> 0). */
+void srv_worker_wait(srv_worker *w, long ms);
 
 /* ---- request deadlines (deadline.c) --------------------------------------- */
 
