@@ -30,6 +30,9 @@ struct srv_committer {
     srv_server *s;
     srv_worker w;       /* its lock guards the queue */
     job *head, **tail;
+    int deferred;       /* the writer's store handle leaves upkeep to `upkeep` */
+    srv_worker upkeep;  /* its lock guards `due` */
+    int due;            /* groups committed since the last upkeep */
 };
 
 /* Answers every job of a group whose commit failed: no 2xx may go out. */
@@ -57,7 +60,10 @@ static void run_group(srv_committer *c, job *jobs)
     for (job *j = jobs; j; j = j->next)
         n++;
     srv_pub_group g;
-    int rc = srv_pub_group_begin(&g, srv_thread_store(c->s));
+    srv_store *st = srv_thread_store(c->s);
+    if (st && !c->deferred)
+        c->deferred = srv_store_defer_upkeep(st) == 0;
+    int rc = srv_pub_group_begin(&g, st);
     if (rc == 0) {
         for (job *j = jobs; j; j = j->next)
             (void)j->handler(j->r); /* its answer is held until the commit */
@@ -69,6 +75,10 @@ static void run_group(srv_committer *c, job *jobs)
         if (j->r->audit.patient_data)
             srv_audit_request_unsynced(c->s->audit, j->r);
     srv_audit_sync(c->s->audit); /* the group's records durable: one fdatasync */
+    pthread_mutex_lock(&c->upkeep.lock);
+    c->due++;
+    pthread_cond_signal(&c->upkeep.wake);
+    pthread_mutex_unlock(&c->upkeep.lock);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     srv_log(rc ? "error" : "info", "group-commit", "writes=%u us=%ld%s", n,
             (long)(t1.tv_sec - t0.tv_sec) * 1000000L + (t1.tv_nsec - t0.tv_nsec) / 1000,
@@ -103,6 +113,28 @@ static void *commit_loop(void *arg)
     return NULL;
 }
 
+/* The upkeep thread: after groups, on its own store handle. */
+static void *upkeep_loop(void *arg)
+{
+    srv_committer *c = arg;
+    pthread_mutex_lock(&c->upkeep.lock);
+    while (!c->upkeep.stop || c->due) {
+        if (!c->due) {
+            srv_worker_wait(&c->upkeep, 1000);
+            continue;
+        }
+        c->due = 0;
+        pthread_mutex_unlock(&c->upkeep.lock);
+        srv_store *st = srv_thread_store(c->s);
+        int rc = st ? srv_store_upkeep(st) : SRV_E_IO;
+        if (rc)
+            srv_log("warn", "store-upkeep", "rc=%d", rc);
+        pthread_mutex_lock(&c->upkeep.lock);
+    }
+    pthread_mutex_unlock(&c->upkeep.lock);
+    return NULL;
+}
+
 srv_committer *srv_committer_start(srv_server *s)
 {
     srv_committer *c = calloc(1, sizeof *c);
@@ -110,7 +142,12 @@ srv_committer *srv_committer_start(srv_server *s)
         return NULL;
     c->s = s;
     c->tail = &c->head;
+    if (srv_worker_start(&c->upkeep, upkeep_loop, c) != 0) {
+        free(c);
+        return NULL;
+    }
     if (srv_worker_start(&c->w, commit_loop, c) != 0) {
+        srv_worker_stop(&c->upkeep);
         free(c);
         return NULL;
     }
@@ -122,6 +159,7 @@ void srv_committer_stop(srv_committer *c)
     if (!c)
         return;
     srv_worker_stop(&c->w); /* every write handed over is answered first */
+    srv_worker_stop(&c->upkeep); /* and the upkeep they made due is done */
     free(c);
 }
 

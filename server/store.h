@@ -131,6 +131,15 @@ int srv_store_document_history(srv_store *s, const char *patient_id, srv_version
  * document's head (version, etag, last_modified) and the page in html. */
 int srv_store_document_page(srv_store *s, const char *patient_id, uint64_t version, int variant,
                             srv_version *out);
+/* ---- upkeep ------------------------------------------------------------ */
+
+/* From now on this handle's commits leave the store's upkeep (for SQLite:
+ * copying the write-ahead log into the database, the checkpoint) to
+ * srv_store_upkeep on another handle, so a writer does not pay for it. */
+int srv_store_defer_upkeep(srv_store *s);
+/* Does the upkeep that is due, without waiting for readers or writers. */
+int srv_store_upkeep(srv_store *s);
+
 /* *empty = 1 when the store holds no resource at all. */
 int srv_store_is_empty(srv_store *s, int *empty);
 /* The patient's records (srv_txn_set_members), sorted by type and id, at

@@ -1244,6 +1244,21 @@ int srv_store_patients_of(srv_store *s, const char *type, const char *id, char *
     return collect_strings(s, st, 1, outs, max, count);
 }
 
+int srv_store_defer_upkeep(srv_store *s)
+{
+    return s ? map_rc(sqlite3_wal_autocheckpoint(s->db, 0)) : SRV_E_INVALID;
+}
+
+int srv_store_upkeep(srv_store *s)
+{
+    if (!s)
+        return SRV_E_INVALID;
+    /* PASSIVE: copies what no reader still needs; the next writer restarts the
+     * log once all of it is in the database */
+    int rc = sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    return rc == SQLITE_BUSY ? 0 : map_rc(rc);
+}
+
 int srv_store_is_empty(srv_store *s, int *empty)
 {
     if (!s || !empty)

@@ -366,6 +366,48 @@ static void test_store_sqlite__parts_commit_together_and_undo_alone(void **state
     assert_int_equal(srv_store_read(f->s, "Patient", "p2", 0, &x), SRV_E_NOTFOUND);
 }
 
+static long file_size(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 ? (long)st.st_size : -1;
+}
+
+/* A writer that leaves the upkeep (checkpoints) to another handle: past
+ * SQLite's own threshold (1000 pages) its writes stay in the log until that
+ * handle copies them into the database, and nothing is lost. */
+static void test_store_sqlite__upkeep_on_another_handle(void **state)
+{
+    fx *f = *state;
+    srv_store *keeper;
+    assert_int_equal(srv_store_open_sqlite(f->path, &keeper), 0);
+    assert_int_equal(srv_store_defer_upkeep(f->s), 0);
+    size_t n = 220 * 1024;
+    char *json = malloc(n + 1), id[16];
+    assert_non_null(json);
+    memset(json, ' ', n);
+    memcpy(json, "{\"x\":1", 6);
+    json[n - 1] = '}';
+    json[n] = '\0';
+    long before = file_size(f->path);
+    for (int i = 0; i < 24; i++) { /* about 1,300 pages */
+        snprintf(id, sizeof id, "p%d", i);
+        srv_txn *t;
+        uint64_t v;
+        assert_int_equal(srv_store_begin(f->s, &t), 0);
+        assert_int_equal(srv_txn_put(t, "Patient", id, 0, json, n, &v), 0);
+        assert_int_equal(srv_txn_commit(t), 0);
+    }
+    assert_true(file_size(f->path) < before + (long)n); /* all still in the log */
+    assert_int_equal(srv_store_upkeep(keeper), 0);
+    assert_true(file_size(f->path) > before + 20 * (long)n); /* copied into the database */
+    srv_store_close(keeper);
+    srv_version v;
+    assert_int_equal(srv_store_read(f->s, "Patient", "p23", 0, &v), 0);
+    assert_int_equal(v.json_len, n);
+    srv_version_free(&v);
+    free(json);
+}
+
 static void test_store_sqlite__transaction_reads_its_own_writes(void **state)
 {
     fx *f = *state;
@@ -1265,6 +1307,7 @@ int main(void)
         T(test_store_sqlite__last_modified_is_one_instant_per_transaction),
         T(test_store_sqlite__document_parts_load_what_is_asked),
         T(test_store_sqlite__parts_commit_together_and_undo_alone),
+        T(test_store_sqlite__upkeep_on_another_handle),
         T(test_store_sqlite__transaction_reads_its_own_writes),
         T(test_store_sqlite__history_is_newest_first),
         T(test_store_sqlite__history_notfound),
