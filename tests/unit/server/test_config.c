@@ -23,6 +23,8 @@ static void test_config__defaults_and_derived_paths(void **state)
     assert_int_equal(c.port, 8443);
     assert_string_equal(c.bind, "127.0.0.1");
     assert_int_equal(c.max_body, 8u * 1024 * 1024);
+    assert_int_equal(c.cache_entries, 10000);
+    assert_int_equal(c.cache_mb, 32);
     assert_string_equal(c.profile_dir, "/src/formats/profile");
     srv_config_finish(&c);
     assert_string_equal(c.trust_file, "/src/certs/dev/ca.pem");
@@ -42,6 +44,8 @@ static void test_config__set_checks_every_limit(void **state)
     assert_int_equal(c.port, 18443);
     assert_int_equal(srv_config_set(&c, "max-body", "1048576", err, sizeof err), 0);
     assert_int_equal(c.max_body, 1048576);
+    assert_int_equal(srv_config_set(&c, "cache-mb", "8", err, sizeof err), 0);
+    assert_int_equal(c.cache_mb, 8);
     assert_int_equal(srv_config_set(&c, "demo", "yes", err, sizeof err), 0);
     assert_int_equal(c.demo, 1);
     assert_int_equal(srv_config_set(&c, "pki", "/etc/pki", err, sizeof err), 0);
@@ -51,7 +55,8 @@ static void test_config__set_checks_every_limit(void **state)
     const char *bad[][2] = {{"port", "0"},        {"port", "65536"},   {"port", "-1"},
                             {"port", "80x"},      {"port", ""},        {"threads", "0"},
                             {"max-body", "10"},   {"timeout", "99999"}, {"demo", "maybe"},
-                            {"nonsense", "1"},    {"pki", ""}};
+                            {"nonsense", "1"},    {"pki", ""},         {"cache-mb", "-1"},
+                            {"cache-mb", "1000001"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         err[0] = '\0';
         assert_int_equal(srv_config_set(&c, bad[i][0], bad[i][1], err, sizeof err), -1);
