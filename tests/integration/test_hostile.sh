@@ -13,7 +13,7 @@
 # build (BUILD_DIR of -DHANDOVER_SANITIZE=ON) the last checks catch every sanitizer report
 # in the server's stderr.
 #
-# Answers that libmicrohttpd gives itself (a header beyond its 256 KB memory pool,
+# Answers that libmicrohttpd gives itself (headers beyond its 64 KB memory pool,
 # an unparseable Content-Length) are HTML, not FHIR; those checks want a 4xx only and say
 # in a "# note:" what came.
 # shellcheck disable=SC2016  # $handover and Python in single quotes
@@ -472,29 +472,35 @@ d = sys.argv[1]
 h = "GET /fhir/metadata HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n"
 open(d + "/h500.req", "w").write(h + "".join("X-Flood-%d: %s\r\n" % (i, "v" * 200) for i in range(500)) + "\r\n")
 open(d + "/h500small.req", "w").write(h + "".join("X-F%d: v\r\n" % i for i in range(500)) + "\r\n")
+open(d + "/h24k.req", "w").write(h + "".join("X-Flood-%d: %s\r\n" % (i, "v" * 800) for i in range(30)) + "\r\n")
 open(d + "/h100k.req", "w").write(h + "X-Big: " + "a" * 100000 + "\r\n\r\n")
 open(d + "/h1m.req", "w").write(h + "X-Big: " + "a" * 1000000 + "\r\n\r\n")
+open(d + "/url12k.req", "w").write("GET /fhir/Patient/" + "a" * 12000 + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+open(d + "/query12k.req", "w").write("GET /fhir/Patient?identifier=x|" + "a" * 12000 + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 open(d + "/url100k.req", "w").write("GET /fhir/Patient/" + "a" * 100000 + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 open(d + "/query100k.req", "w").write("GET /fhir/Patient?identifier=x|" + "a" * 100000 + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
 open(d + "/garbage.req", "wb").write(b"\x00\x01\x02 GARBAGE \xff\xfe\r\n\r\n")
 open(d + "/http09.req", "w").write("GET /health\r\n\r\n")
 EOF
-for r in h500:431:"500 headers of 200 bytes" h500small:431:"500 headers of a few bytes (more than 100)" \
-         h100k:431:"one 100 KB header" url100k:414:"a 100 KB URL path" query100k:414:"a 100 KB query"; do
+for r in h500small:431:"500 headers of a few bytes (more than 100)" h24k:431:"30 headers of 800 bytes (24 KB)" \
+         url12k:414:"a 12 KB URL path" query12k:414:"a 12 KB query"; do
   name=${r%%:*}; rest=${r#*:}
   raw "$name" institution
   begin "${rest#*:}: ${rest%%:*} with an OperationOutcome, the server stays up"
   st "${rest%%:*}"; ooerr
   endh
 done
-raw h1m institution
-# beyond the connection's memory pool libmicrohttpd answers 431 itself (HTML) and closes;
-# when the close overtakes the answer while the client is still sending, the client sees
-# a reset instead: both are a refusal
-begin "one 1 MB header: refused (a 4xx, or the connection closed), the server stays up"
-case $code in 4[0-9][0-9] | none) ;; *) bad "status $code" ;; esac
-endh
-mhd_note
+# beyond what the connection's memory pool holds libmicrohttpd answers 431/414 itself
+# (HTML) and closes; when the close overtakes the answer while the client is still
+# sending, the client sees a reset instead: both are a refusal
+for r in h500:"500 headers of 200 bytes (100 KB)" h100k:"one 100 KB header" h1m:"one 1 MB header" \
+         url100k:"a 100 KB URL path" query100k:"a 100 KB query"; do
+  raw "${r%%:*}" institution
+  begin "${r#*:}: refused (a 4xx, or the connection closed), the server stays up"
+  case $code in 4[0-9][0-9] | none) ;; *) bad "status $code" ;; esac
+  endh
+  mhd_note
+done
 raw garbage institution 15
 begin "binary garbage as the request line: a 4xx or the connection closed, the server stays up"
 case $code in 4[0-9][0-9] | none) ;; *) bad "status $code" ;; esac
