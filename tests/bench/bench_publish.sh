@@ -13,15 +13,16 @@
 # network creates them, later ones reference them (ifNoneExist). The publisher is the
 # development certificate institution.pem (URA 90000001), Prefer: return=minimal, keep-alive.
 # Each publish is durable before its 200 (SQLite WAL, synchronous=FULL, and the access log
-# record fdatasync'd). Against a fresh store (with the demo patients) on a handoverd with
+# record fdatasync'd; handoverd's writer thread commits the writes waiting together, one fsync
+# per group). Against a fresh store (with the demo patients) on a handoverd with
 # --threads <cores>.
 #
 # Then the read of one demo patient's handover (JSON, 2 keep-alive connections) alone and
 # while 32 publishers publish: what a publish burst does to the huisartsenpost's reads.
 #
-# Also prints what the same publishes cost without HTTP and TLS, one at a time in one process
-# (handoverd-load): with one commit per publish, and with 32 publishes per commit — the
-# headroom a group commit would give. Raw outputs: LOGS/publish-*.txt.
+# Also prints what the same publishes cost without HTTP, TLS and the access log, one at a time
+# in one process (handoverd-load): with one commit per publish, and with 32 publishes per
+# commit — the write path's own bound. Raw outputs: LOGS/publish-*.txt.
 set -eu
 prog=bench_publish.sh
 . "$(dirname "$0")/lib.sh"
