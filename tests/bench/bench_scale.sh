@@ -8,7 +8,7 @@
 # handoverd-load fills one store step by step up to each size (synthetic patients made from the
 # demo patients, each with a complete handover, through the publish path; K patients per commit,
 # default 100), reporting its rate and the store's size per patient. After each step handoverd
-# starts on the store (its default cache of 10,000 documents unless --cache-entries) and
+# starts on the store (its default cache of 10,000 documents and 32 MB unless --cache-entries) and
 # tls_load reads the JSON handover of random patients across ALL loaded patients over
 # keep-alive connections for S seconds, after S seconds of the same reads (the cache fills):
 # reads/s, latency, server CPU per read and the server's resident memory (VmRSS) just after
@@ -80,7 +80,7 @@ done
 
 echo "### Reads with many patients in the store"
 echo
-echo "$(bench_machine); loading $batch patients per commit; reads: JSON handover of a random patient out of all, $connections keep-alive connections, ${seconds} s after ${seconds} s of warm-up; handoverd --threads $cores, document cache ${cache:-10000 (default)} entries"
+echo "$(bench_machine); loading $batch patients per commit; reads: JSON handover of a random patient out of all, $connections keep-alive connections, ${seconds} s after ${seconds} s of warm-up; handoverd --threads $cores, document cache ${cache:-10000 (default)} entries and 32 MB (default)"
 echo
 echo "| patients | loaded/s | store GB | store kB per patient | reads/s | p50 ms | p99 ms | server CPU µs/read | server RSS MB (start → after reads) |"
 echo "|---|---|---|---|---|---|---|---|---|"
