@@ -216,11 +216,18 @@ static char *slurp(const char *path, size_t limit, size_t *len)
     return buf;
 }
 
-static void print_summary(const char *path, const fhir_outcome *o)
+/* The issues as path:line:col: severity code expression: message. */
+static void print_issues(const char *path, const fhir_outcome *o, FILE *to)
 {
     for (const fhir_issue *i = o->first; i; i = i->next)
-        printf("%s:%u:%u: %s %s %s: %s\n", path, i->line, i->col, fhir_severity_code(i->severity),
-               i->code, i->expression ? i->expression : "-", i->message);
+        fprintf(to, "%s:%u:%u: %s %s %s: %s\n", path, i->line, i->col,
+                fhir_severity_code(i->severity), i->code, i->expression ? i->expression : "-",
+                i->message);
+}
+
+static void print_summary(const char *path, const fhir_outcome *o)
+{
+    print_issues(path, o, stdout);
     if (!o->first)
         printf("%s: ok\n", path);
 }
@@ -370,15 +377,9 @@ static int cmd_convert(int argc, char **argv)
     fhir_node *root = check(a, path, &o, &io_error);
     int status = io_error ? 2 : fhir_outcome_has_errors(&o) ? 1 : 0;
     if (!io_error) {
-        FILE *saved = stdout;
-        if (o.first) {
-            /* the issues go to stderr so that stdout stays one clean document */
-            for (const fhir_issue *i = o.first; i; i = i->next)
-                fprintf(stderr, "%s:%u:%u: %s %s %s: %s\n", path, i->line, i->col,
-                        fhir_severity_code(i->severity), i->code, i->expression ? i->expression : "-",
-                        i->message);
-        }
-        if (root && print_resource(root, to, flags, saved) != 0)
+        /* the issues go to stderr so that stdout stays one clean document */
+        print_issues(path, &o, stderr);
+        if (root && print_resource(root, to, flags, stdout) != 0)
             status = 2;
     }
     fhir_arena_free(a);
@@ -533,12 +534,8 @@ static int cmd_render(int argc, char **argv)
             status = 2;
         fhir_buf_free(&out);
     }
-    if (status == 1) {
-        for (const fhir_issue *i = o.first; i; i = i->next)
-            fprintf(stderr, "%s:%u:%u: %s %s %s: %s\n", path, i->line, i->col,
-                    fhir_severity_code(i->severity), i->code, i->expression ? i->expression : "-",
-                    i->message);
-    }
+    if (status == 1)
+        print_issues(path, &o, stderr);
     fhir_arena_free(a);
     return status;
 }
@@ -559,14 +556,6 @@ static fhir_node *read_document(fhir_arena *a, const char *path, fhir_outcome *o
     fhir_node *root = fhir_read(a, buf, len, &limits, o);
     free(buf);
     return root;
-}
-
-static void print_issues(const char *path, const fhir_outcome *o, FILE *to)
-{
-    for (const fhir_issue *i = o->first; i; i = i->next)
-        fprintf(to, "%s:%u:%u: %s %s %s: %s\n", path, i->line, i->col,
-                fhir_severity_code(i->severity), i->code, i->expression ? i->expression : "-",
-                i->message);
 }
 
 static int cmd_sign(int argc, char **argv)
