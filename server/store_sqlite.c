@@ -1118,20 +1118,27 @@ int srv_store_document(srv_store *s, const char *patient_id, uint64_t version, s
     return srv_store_document_parts(s, patient_id, version, SRV_DOC_XML | SRV_DOC_JSON, out);
 }
 
-int srv_store_document_parts(srv_store *s, const char *patient_id, uint64_t version,
-                             unsigned parts, srv_version *out)
+/* The checks a document lookup starts with: `out` cleared, the patient key's
+ * length in *pid_len. 0, or the error to return. */
+static int document_lookup(const srv_store *s, const char *patient_id, uint64_t version,
+                           srv_version *out, size_t *pid_len)
 {
-    sqlite3_stmt *st = NULL;
-    size_t pid_len;
-    int rc;
     if (!out)
         return SRV_E_INVALID;
     memset(out, 0, sizeof *out);
-    if (!s || key_len(patient_id, SRV__KEY_MAX, 0, &pid_len))
+    if (!s || key_len(patient_id, SRV__KEY_MAX, 0, pid_len))
         return SRV_E_INVALID;
-    if (version > INT64_MAX)
-        return SRV_E_NOTFOUND;
-    st = s->st[version == 0 ? ST_DOCUMENT_CURRENT : ST_DOCUMENT_BY_VERSION];
+    return version > INT64_MAX ? SRV_E_NOTFOUND : 0;
+}
+
+int srv_store_document_parts(srv_store *s, const char *patient_id, uint64_t version,
+                             unsigned parts, srv_version *out)
+{
+    size_t pid_len;
+    int rc = document_lookup(s, patient_id, version, out, &pid_len);
+    if (rc)
+        return rc;
+    sqlite3_stmt *st = s->st[version == 0 ? ST_DOCUMENT_CURRENT : ST_DOCUMENT_BY_VERSION];
     if ((rc = bind_text(st, 1, patient_id, pid_len)))
         goto out;
     if (version != 0 && (rc = bind_version(st, 2, version)))
@@ -1298,14 +1305,9 @@ int srv_store_document_page(srv_store *s, const char *patient_id, uint64_t versi
                             srv_version *out)
 {
     size_t pid_len;
-    int rc;
-    if (!out)
-        return SRV_E_INVALID;
-    memset(out, 0, sizeof *out);
-    if (!s || key_len(patient_id, SRV__KEY_MAX, 0, &pid_len))
-        return SRV_E_INVALID;
-    if (version > INT64_MAX)
-        return SRV_E_NOTFOUND;
+    int rc = document_lookup(s, patient_id, version, out, &pid_len);
+    if (rc)
+        return rc;
     sqlite3_stmt *st = s->st[version == 0 ? ST_PAGE_CURRENT : ST_PAGE_BY_VERSION];
     if ((rc = bind_text(st, 1, patient_id, pid_len)) ||
         (rc = map_rc(sqlite3_bind_int(st, 2, variant))) ||
