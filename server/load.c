@@ -43,6 +43,7 @@
 
 #include "doc_cache.h"
 #include "publish.h"
+#include "synthetic_bsn.h"
 
 #ifndef HANDOVERD_SOURCE_DIR
 #define HANDOVERD_SOURCE_DIR "."
@@ -120,25 +121,6 @@ static int flush_batch(void)
 }
 
 /* ---- synthetic patients ------------------------------------------------- */
-
-/* A 9-digit BSN that passes the 11-check, unique per seq < 9 000 000:
- * 1 000 000 + seq as the first seven digits, the eighth chosen so that the
- * check digit is 0..9 (tests/bench/tls_load.c makes the same). */
-static void bsn_of(unsigned long seq, char out[10])
-{
-    snprintf(out, 10, "%07lu", 1000000UL + seq % 9000000UL);
-    for (int d8 = 0; d8 < 10; d8++) {
-        long sum = 0;
-        out[7] = (char)('0' + d8);
-        for (int i = 0; i < 8; i++)
-            sum += (9 - i) * (out[i] - '0');
-        if (sum % 11 < 10) {
-            out[8] = (char)('0' + sum % 11);
-            out[9] = '\0';
-            return;
-        }
-    }
-}
 
 static const char *const given_names[] = {
     "Anna", "Bram", "Cor", "Daan", "Eva", "Fenna", "Gerrit", "Hanna", "Iris", "Jan", "Kees", "Lotte",
@@ -305,7 +287,7 @@ static char *instantiate(const tmpl *t, unsigned long seq, int names, size_t *le
 {
     char s7[16], bsn[10];
     snprintf(s7, sizeof s7, "%07lu", seq % 10000000UL);
-    bsn_of(seq, bsn);
+    srv_synthetic_bsn(seq, bsn);
     const char *vals[4] = {bsn, s7, names ? given_names[seq % NGIVEN] : t->given,
                            names ? family_names[(seq / NGIVEN) % NFAMILY] : t->family};
     static const char *const toks[4] = {"@@BSN@@", "@@SEQ@@", "@@GIVEN@@", "@@FAMILY@@"};

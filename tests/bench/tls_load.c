@@ -59,6 +59,8 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "synthetic_bsn.h"
+
 #define MAX_HEADERS 16
 #define MAX_PIDS 16
 #define RBUF (256 * 1024)
@@ -201,27 +203,6 @@ static const char *memmem_portable(const char *hay, size_t n, const char *needle
         if (hay[i] == needle[0] && memcmp(hay + i, needle, m) == 0)
             return hay + i;
     return NULL;
-}
-
-/* ---- BSN ------------------------------------------------------------------- */
-
-/* A 9-digit BSN that passes the 11-check, unique per seq < 9 000 000:
- * 1 000 000 + seq as the first seven digits, the eighth chosen so that the
- * check digit is 0..9 (server/load.c makes the same). */
-static void bsn_of(unsigned long seq, char out[10])
-{
-    snprintf(out, 10, "%07lu", 1000000UL + seq % 9000000UL);
-    for (int d8 = 0; d8 < 10; d8++) {
-        long sum = 0;
-        out[7] = (char)('0' + d8);
-        for (int i = 0; i < 8; i++)
-            sum += (9 - i) * (out[i] - '0');
-        if (sum % 11 < 10) {
-            out[8] = (char)('0' + sum % 11);
-            out[9] = '\0';
-            return;
-        }
-    }
 }
 
 /* ---- /proc ----------------------------------------------------------------- */
@@ -466,7 +447,7 @@ static size_t make_body(worker *w, unsigned long seq)
     const tmpl *t = &bodies[seq % nbodies];
     char s7[16], bsn[10];
     snprintf(s7, sizeof s7, "%07lu", seq % 10000000UL);
-    bsn_of(seq, bsn);
+    srv_synthetic_bsn(seq, bsn);
     size_t len = 0;
     for (size_t i = 0; i < t->n; i++) {
         size_t need = len + t->p[i].len + 16;
