@@ -2,10 +2,10 @@
 # directory, TAP checks, curl requests with the development client certificates, and
 # starting and stopping handoverd. test_server.sh, test_hostile.sh, test_crash.sh and test_trust.sh use them.
 #
-# The sourcing script sets before sourcing:
-#   build top        BUILD_DIR and SOURCE_DIR (its arguments)
-#   it_name          a short name for the temporary directory (handoverd-NAME.XXXXXX)
-# and gets:
+# The sourcing script sets it_name (a short name for the temporary directory,
+# handoverd-NAME.XXXXXX) and sources this with its own arguments, BUILD_DIR SOURCE_DIR
+# (`. lib.sh "$@"`); it gets:
+#   build top        those two
 #   tmp pki data     the temporary directory, the fresh PKI, the data directory
 #   q ARGS           tests/integration/q.py; hx ARGS: tests/integration/hostile.py
 #   begin/bad/end    one TAP check; st, pyt, jeq, hget, hre, that, not, oo as in test_server.sh
@@ -13,6 +13,12 @@
 #   start_server [OPTION]... / stop_server / log_clean / bail
 # shellcheck shell=bash disable=SC2034,SC2154,SC2317  # variables for the sourcing script; trap handler
 
+if [ $# -ne 2 ]; then
+  echo "usage: $0 BUILD_DIR SOURCE_DIR" >&2
+  exit 2
+fi
+build=$1
+top=$2
 daemon=$build/handoverd
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 py=/usr/bin/python3

@@ -20,16 +20,10 @@
 # shellcheck disable=SC2016  # Python in single quotes
 set -u
 
-if [ $# -ne 2 ]; then
-  echo "usage: $0 BUILD_DIR SOURCE_DIR" >&2
-  exit 2
-fi
-build=$1
-export HANDOVER_BIN="$build/handover"   # crash.py verifies the documents' signatures with it
-top=$2
 it_name=crash
 # shellcheck source=tests/integration/lib.sh
-. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" "$@"
+export HANDOVER_BIN="$build/handover"   # crash.py verifies the documents' signatures with it
 cx() { "$py" "$here/crash.py" "$@"; }
 
 rounds=${CRASH_ROUNDS:-12}

@@ -22,15 +22,9 @@
 # shellcheck disable=SC2016,SC2317  # Python and $handover in single quotes; the trap handler
 set -u
 
-if [ $# -ne 2 ]; then
-  echo "usage: $0 BUILD_DIR SOURCE_DIR" >&2
-  exit 2
-fi
-build=$1
-top=$2
 it_name=it
 # shellcheck source=lib.sh
-. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" "$@"
 mkdir -p "$tmp/schema" "$tmp/docs" "$tmp/race" "$tmp/edit"
 maxbody=1048576
 

@@ -26,15 +26,9 @@
 # shellcheck disable=SC2016  # $handover, $validate and Python in single quotes
 set -u
 
-if [ $# -ne 2 ]; then
-  echo "usage: $0 BUILD_DIR SOURCE_DIR" >&2
-  exit 2
-fi
-build=$1
-top=$2
 it_name=trust
 # shellcheck source=tests/integration/lib.sh
-. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh" "$@"
 tt() { "$py" "$here/trust.py" "$@"; }
 mkdir -p "$tmp/w" "$tmp/cmd"
 
