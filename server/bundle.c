@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "bundle.h"
-#include "doc_cache.h"
+#include "doc_forms.h"
 #include "publish.h"
 
 fhir_node *srv_bundle_new(srv_request *r, const char *type)
@@ -23,7 +23,7 @@ static const char *document_etag(fhir_arena *a, const srv_version *v)
     if (strcmp(v->type, "Bundle") != 0)
         return v->etag;
     char etag[96];
-    srv_doc_etag(v, SRV_FMT_JSON, etag);
+    srv_doc_form_etag(v, SRV_FORM_JSON, etag);
     return fhir_arena_strdup(a, etag);
 }
 

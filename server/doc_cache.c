@@ -1,10 +1,11 @@
 /*
  * doc_cache.c — pre-rendered handover documents in memory.
  *
- * Each entry holds, per format, one MHD response made once from the stored
- * bytes (headers included); every read of that version queues the same
- * response, so the read path neither parses, builds nor serialises, and
- * does not copy the body. A hash table of chains finds the patient; a list
+ * Each entry holds, per form (doc_forms.h: JSON, XML, the two pages), one
+ * MHD response made once (headers included); every read of that version
+ * queues the same response, so the read path neither parses, builds nor
+ * serialises, and does not copy the body. A writer puts the JSON it stored;
+ * a reader puts the form it made on a miss. A hash table of chains finds the patient; a list
  * in least-recently-used order picks whom to drop when full: past the number
  * of entries or the bytes of their bodies (memory must not grow with the
  * number of patients in the store).
@@ -23,17 +24,14 @@
 #include <string.h>
 
 #include "doc_cache.h"
-#include "handover_html.h"
 
-/* Responses per entry: JSON, XML, then the page for office hours and for ANW. */
-#define SLOTS 4
-#define PAGE_SLOT(variant) (2 + (variant))
+#define SLOTS SRV_FORM_COUNT
 
 typedef struct entry {
     char *patient_id;
     uint64_t version;
     char etag[SLOTS][96];
-    struct MHD_Response *resp[SLOTS];   /* the pages may be missing (NULL) */
+    struct MHD_Response *resp[SLOTS];   /* the forms read so far; the others NULL */
     size_t slot_bytes[SLOTS];     /* each body and what MHD keeps beside it */
     size_t bytes;                 /* the entry's share of the cache's bytes */
     struct entry *chain;          /* next in the hash bucket */
@@ -141,108 +139,6 @@ static void drop(srv_doc_cache *c, entry *e)
     entry_free(e);
 }
 
-void srv_doc_etag(const srv_version *doc, srv_format f, char out[96])
-{
-    snprintf(out, 96, "\"%.80s-%s\"", doc->etag, f == SRV_FMT_XML ? "xml" : "json");
-}
-
-static void page_etag(const srv_version *doc, int variant, char out[96])
-{
-    snprintf(out, 96, "\"%.80s-html-%s\"", doc->etag, variant ? "anw" : "office");
-}
-
-static enum MHD_Result not_modified(srv_request *r, const char *etag);
-
-/* A page's response: the page's own Content-Security-Policy (nothing runs,
- * nothing is fetched) and no caching anywhere, as it shows patient data. */
-static struct MHD_Response *page_response(const srv_version *doc, int variant, const char *html,
-                                          size_t len)
-{
-    char etag[96], date[32];
-    struct MHD_Response *resp = srv_bytes_response(html, len, SRV_FMT_HTML);
-    if (!resp)
-        return NULL;
-    page_etag(doc, variant, etag);
-    srv_http_date(doc->last_modified, date);
-    if (MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag) != MHD_YES ||
-        (date[0] && MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date) != MHD_YES) ||
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store") != MHD_YES ||
-        MHD_add_response_header(resp, "Content-Security-Policy",
-                                "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; "
-                                "form-action 'none'") != MHD_YES ||
-        MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff") != MHD_YES) {
-        MHD_destroy_response(resp);
-        return NULL;
-    }
-    return resp;
-}
-
-int srv_page_variant_now(void)
-{
-    return handover_html_variant_at(time(NULL)) == HANDOVER_HTML_ANW;
-}
-
-enum MHD_Result srv_send_document_page(srv_request *r, srv_store *st, const char *patient_id,
-                                       uint64_t version)
-{
-    int variant = srv_page_variant_now();
-    srv_version page;
-    int rc = st ? srv_store_document_page(st, patient_id, version, variant, &page) : SRV_E_IO;
-    if (rc == SRV_E_NOTFOUND || rc == SRV_E_INVALID)
-        return srv_fail(r, MHD_HTTP_NOT_FOUND, "not-found",
-                        "there is no readable page of this handover version",
-                        "van deze versie van de overdracht is geen leesbare pagina");
-    if (rc)
-        return srv_fail_store(r, rc);
-    char etag[96];
-    page_etag(&page, variant, etag);
-    enum MHD_Result ret = srv_if_none_match(r, etag)
-                              ? not_modified(r, etag)
-                              : srv_queue(r, MHD_HTTP_OK,
-                                          page_response(&page, variant, page.html, page.html_len));
-    srv_version_free(&page);
-    return ret;
-}
-
-struct MHD_Response *srv_doc_response(const srv_version *doc, srv_format f)
-{
-    char etag[96], date[32];
-    const char *bytes = f == SRV_FMT_XML ? doc->xml : doc->json;
-    size_t len = f == SRV_FMT_XML ? doc->xml_len : doc->json_len;
-    struct MHD_Response *resp = srv_bytes_response(bytes, len, f);
-    if (!resp)
-        return NULL;
-    srv_doc_etag(doc, f, etag);
-    srv_http_date(doc->last_modified, date);
-    if (MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag) != MHD_YES ||
-        (date[0] && MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, date) != MHD_YES) ||
-        /* patient data: a client may keep it only to revalidate with If-None-Match */
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "private, no-cache") != MHD_YES) {
-        MHD_destroy_response(resp);
-        return NULL;
-    }
-    return resp;
-}
-
-static enum MHD_Result not_modified(srv_request *r, const char *etag)
-{
-    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
-    if (resp && MHD_add_response_header(resp, MHD_HTTP_HEADER_ETAG, etag) != MHD_YES) {
-        MHD_destroy_response(resp);
-        resp = NULL;
-    }
-    return srv_queue(r, MHD_HTTP_NOT_MODIFIED, resp);
-}
-
-enum MHD_Result srv_send_document(srv_request *r, const srv_version *doc)
-{
-    char etag[96];
-    srv_doc_etag(doc, r->fmt, etag);
-    if (srv_if_none_match(r, etag))
-        return not_modified(r, etag);
-    return srv_queue(r, MHD_HTTP_OK, srv_doc_response(doc, r->fmt));
-}
-
 int srv_doc_cache_answer(srv_doc_cache *c, srv_request *r, const char *patient_id,
                          enum MHD_Result *ret)
 {
@@ -260,8 +156,8 @@ int srv_doc_cache_answer(srv_doc_cache *c, srv_request *r, const char *patient_i
     }
     r->audit.entity = fhir_arena_printf(r->a, "Bundle/%s/_history/%llu", patient_id,
                                         (unsigned long long)e->version);
-    int slot = r->fmt == SRV_FMT_HTML ? PAGE_SLOT(srv_page_variant_now()) : (int)r->fmt;
-    if (!e->resp[slot]) { /* cached without its pages: the store has them */
+    int slot = (int)srv_doc_form_of(r);
+    if (!e->resp[slot]) { /* this form was not read yet */
         pthread_mutex_unlock(&c->lock);
         return 0;
     }
@@ -269,7 +165,7 @@ int srv_doc_cache_answer(srv_doc_cache *c, srv_request *r, const char *patient_i
         char etag[96];
         memcpy(etag, e->etag[slot], sizeof etag);
         pthread_mutex_unlock(&c->lock);
-        *ret = not_modified(r, etag);
+        *ret = srv_doc_not_modified(r, etag);
         return 1;
     }
     r->status = MHD_HTTP_OK;
@@ -320,39 +216,24 @@ static void merge(srv_doc_cache *c, entry *into, entry *from)
     }
 }
 
-/* Puts `doc` for the patient unless the generation moved on (readers) or
- * the cached version is newer. The responses are made outside the lock. */
+/* Puts one form of `doc` for the patient unless the generation moved on
+ * (readers) or the cached version is newer. The response is made outside
+ * the lock. */
 static void put(srv_doc_cache *c, const char *patient_id, const srv_version *doc,
-                const char *const html[2], const size_t html_len[2], int writer,
-                uint64_t generation)
+                srv_doc_form form, const char *bytes, size_t len, int writer, uint64_t generation)
 {
     if (!c || c->max == 0)
         return;
-    entry *e = calloc(1, sizeof *e); /* only the formats `doc` holds bytes of */
+    entry *e = calloc(1, sizeof *e);
     if (!e)
         goto failed;
     e->patient_id = strdup(patient_id);
     e->version = doc->version;
-    int formats = 0;
-    for (int f = 0; f < SRV_FMT_COUNT; f++) {
-        srv_doc_etag(doc, (srv_format)f, e->etag[f]);
-        const char *bytes = f == SRV_FMT_XML ? doc->xml : doc->json;
-        if (bytes && (e->resp[f] = srv_doc_response(doc, (srv_format)f)) != NULL) {
-            e->slot_bytes[f] = 512 + (f == SRV_FMT_XML ? doc->xml_len : doc->json_len);
-            formats++;
-        }
-    }
-    for (int v = 0; html && v < 2; v++) {
-        page_etag(doc, v, e->etag[PAGE_SLOT(v)]);
-        if (html[v] && !(e->resp[PAGE_SLOT(v)] = page_response(doc, v, html[v], html_len[v])))
-            e->patient_id[0] = '\0'; /* marks the failure below */
-        e->slot_bytes[PAGE_SLOT(v)] = html[v] ? 512 + html_len[v] : 0;
-    }
-    e->bytes = sizeof *e;
-    for (int f = 0; f < SLOTS; f++)
-        e->bytes += e->slot_bytes[f];
-    if (!e->patient_id || !e->patient_id[0] || formats != (doc->xml != NULL) + (doc->json != NULL) ||
-        !formats) {
+    e->resp[form] = srv_doc_form_response(doc, form, bytes, len);
+    srv_doc_form_etag(doc, form, e->etag[form]);
+    e->slot_bytes[form] = 512 + len;
+    e->bytes = sizeof *e + e->slot_bytes[form];
+    if (!e->patient_id || !e->resp[form]) {
         entry_free(e);
         goto failed;
     }
@@ -363,7 +244,7 @@ static void put(srv_doc_cache *c, const char *patient_id, const srv_version *doc
         goto skip;
     entry *old = *slot(c, patient_id);
     if (old && !writer && old->version == e->version) {
-        merge(c, old, e); /* a reader adds the format it read */
+        merge(c, old, e); /* a reader adds the form it made */
         goto skip;
     }
     if (old && (writer ? old->version > e->version : old->version >= e->version))
@@ -396,13 +277,13 @@ failed:
 }
 
 void srv_doc_cache_put_read(srv_doc_cache *c, uint64_t generation, const char *patient_id,
-                            const srv_version *doc)
+                            const srv_version *doc, srv_doc_form form, const char *bytes,
+                            size_t len)
 {
-    put(c, patient_id, doc, NULL, NULL, 0, generation);
+    put(c, patient_id, doc, form, bytes, len, 0, generation);
 }
 
-void srv_doc_cache_put_published(srv_doc_cache *c, const char *patient_id, const srv_version *doc,
-                                 const char *const html[2], const size_t html_len[2])
+void srv_doc_cache_put_published(srv_doc_cache *c, const char *patient_id, const srv_version *doc)
 {
-    put(c, patient_id, doc, html, html_len, 1, 0);
+    put(c, patient_id, doc, SRV_FORM_JSON, doc->json, doc->json_len, 1, 0);
 }

@@ -3,9 +3,10 @@
  * current handover document, GET /fhir/Patient/{id}/$handover or
  * GET /fhir/Patient/$handover?identifier=system|value (e.g. the BSN).
  *
- * A lookup and a send: the document was built, rendered and stored when it
- * was published; here it is answered from the in-memory cache of ready
- * responses, or read from the store once and put in the cache.
+ * A lookup and a send: the document was built when it was published; here
+ * it is answered from the in-memory cache of ready responses, or read from
+ * the store once (its JSON; XML or a page made from it, doc_forms.h) and
+ * put in the cache.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,20 +22,19 @@ enum MHD_Result srv_answer_document(srv_request *r, const char *patient_id)
         return ret;
     uint64_t generation = srv_doc_cache_generation(cache);
     srv_store *st = srv_thread_store(r->srv);
-    if (r->fmt == SRV_FMT_HTML)
-        return srv_send_document_page(r, st, patient_id, 0);
-    srv_version doc; /* only the format asked for: the cache keeps what is read */
-    int rc = st ? srv_store_document_parts(st, patient_id, 0,
-                                           r->fmt == SRV_FMT_XML ? SRV_DOC_XML : SRV_DOC_JSON,
-                                           &doc)
-                : SRV_E_IO;
+    srv_version doc;
+    int rc = st ? srv_store_document(st, patient_id, 0, &doc) : SRV_E_IO;
     if (rc == SRV_E_NOTFOUND || rc == SRV_E_INVALID)
         return srv_fail(r, MHD_HTTP_NOT_FOUND, "not-found",
                         "there is no handover for this patient",
                         "voor deze patiënt is geen overdracht");
     if (rc)
         return srv_fail_store(r, rc);
-    srv_doc_cache_put_read(cache, generation, patient_id, &doc);
+    srv_doc_form form = srv_doc_form_of(r);
+    const char *bytes;
+    size_t len;
+    if (srv_doc_form_make(r->a, &doc, form, r->srv->cfg->review_days, &bytes, &len) == 0)
+        srv_doc_cache_put_read(cache, generation, patient_id, &doc, form, bytes, len);
     /* the response just cached (or a newer one), else one made here */
     if (!srv_doc_cache_answer(cache, r, patient_id, &ret)) {
         r->audit.entity = fhir_arena_printf(r->a, "Bundle/%s/_history/%llu", patient_id,

@@ -32,8 +32,6 @@ static enum MHD_Result read_worker(srv_request *r, uint64_t vid)
     if (strcmp(type, "Bundle") == 0) {
         if (vid == 0)
             return srv_answer_document(r, id);
-        if (r->fmt == SRV_FMT_HTML)
-            return srv_send_document_page(r, st, id, vid);
         rc = srv_store_document(st, id, vid, &v);
         if (rc)
             return srv_fail_store(r, rc);

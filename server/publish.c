@@ -4,8 +4,8 @@
  *
  * Build at write: a patient's handover document is rebuilt from the current
  * versions of the patient's records, as this transaction sees them (its own
- * writes included), and stored with its XML and JSON bytes and ETag in the
- * same transaction. A covenant rule that the new state breaks rolls
+ * writes included), and stored as JSON with its ETag in the same
+ * transaction (the XML and the pages are made from it when read). A covenant rule that the new state breaks rolls
  * everything back (422), so the stored document always follows the rules.
  * 2xx only after srv_txn_commit returned 0, i.e. after the data is durable.
  */
@@ -20,7 +20,6 @@
 #include "conformance.h"
 #include "doc_cache.h"
 #include "handover.h"
-#include "handover_html.h"
 #include "handover_sign.h"
 #include "publish.h"
 
@@ -548,11 +547,9 @@ static int rebuild(srv_pub *p, const char *patient_id)
             return MHD_HTTP_INTERNAL_SERVER_ERROR;
         }
     }
-    fhir_buf xml, json;
-    fhir_buf_init(&xml, SRV__DOC_LIMIT);
+    fhir_buf json;
     fhir_buf_init(&json, SRV__DOC_LIMIT);
-    if (fhir_write_xml(doc, &xml, 0) != 0 || fhir_write_json(doc, &json, 0) != 0) {
-        fhir_buf_free(&xml);
+    if (fhir_write_json(doc, &json, 0) != 0) {
         fhir_buf_free(&json);
         return oom(p);
     }
@@ -564,56 +561,23 @@ static int rebuild(srv_pub *p, const char *patient_id)
     snprintf(etag, sizeof etag, "%llu-%02x%02x%02x%02x%02x%02x%02x%02x", (unsigned long long)(cur + 1),
              md[0], md[1], md[2], md[3], md[4], md[5], md[6], md[7]);
     srv_version d = {0};
-    rc = store_status(p, srv_txn_put_document(p->t, patient_id, patient_id, xml.data, xml.len,
-                                              json.data, json.len, etag, &d.version));
+    rc = store_status(p, srv_txn_put_document(p->t, patient_id, patient_id, json.data, json.len,
+                                              etag, &d.version));
+    srv_version *docs = rc ? NULL : realloc(p->docs, (p->ndocs + 1) * sizeof *docs);
+    if (!rc && !docs)
+        rc = oom(p);
     if (rc) {
-        fhir_buf_free(&xml);
         fhir_buf_free(&json);
         return rc;
-    }
-    srv_version *docs = realloc(p->docs, (p->ndocs + 1) * sizeof *docs);
-    struct srv_pub_pages *pages = fhir_arena_alloc(a, (p->ndocs + 1) * sizeof *pages);
-    if (!docs || !pages) {
-        if (docs)
-            p->docs = docs;
-        fhir_buf_free(&xml);
-        fhir_buf_free(&json);
-        return oom(p);
     }
     p->docs = docs;
-    if (p->ndocs)
-        memcpy(pages, p->pages, p->ndocs * sizeof *pages);
-    p->pages = pages;
-    /* the readable pages, both variants, made now so that a read only picks one */
-    for (int v = 0; v < 2 && !rc; v++) {
-        fhir_buf html;
-        fhir_buf_init(&html, SRV__DOC_LIMIT);
-        int hr = handover_render_html(a, doc, v ? HANDOVER_HTML_ANW : HANDOVER_HTML_OFFICE, &opt,
-                                      &html);
-        if (hr == 0)
-            rc = store_status(p, srv_txn_put_document_page(p->t, patient_id, d.version, v,
-                                                           html.data, html.len));
-        else
-            rc = oom(p);
-        pages[p->ndocs].len[v] = html.len;
-        pages[p->ndocs].html[v] = rc ? NULL : fhir_arena_strndup(a, html.data, html.len);
-        fhir_buf_free(&html);
-        if (!rc && !pages[p->ndocs].html[v])
-            rc = oom(p);
-    }
-    if (rc) {
-        fhir_buf_free(&xml);
-        fhir_buf_free(&json);
-        return rc;
-    }
     d.type = strdup("Bundle");
     d.id = strdup(patient_id);
     d.last_modified = strdup(p->now);
     d.etag = strdup(etag);
-    d.xml = fhir_buf_take(&xml, &d.xml_len);
     d.json = fhir_buf_take(&json, &d.json_len);
     p->docs[p->ndocs++] = d;
-    if (!d.type || !d.id || !d.last_modified || !d.etag)
+    if (!d.type || !d.id || !d.last_modified || !d.etag || !d.json)
         return oom(p);
     return 0;
 }
@@ -642,8 +606,7 @@ int srv_pub_commit(srv_pub *p)
     if (rc)
         return rc;
     for (size_t i = 0; i < p->ndocs; i++)
-        srv_doc_cache_put_published(p->r->srv->docs, p->docs[i].id, &p->docs[i],
-                                    p->pages[i].html, p->pages[i].len);
+        srv_doc_cache_put_published(p->r->srv->docs, p->docs[i].id, &p->docs[i]);
     return 0;
 }
 
@@ -674,19 +637,14 @@ static int group_keep_docs(srv_pub *p)
     for (size_t i = 0; i < p->ndocs; i++) {
         if (g->ndocs == g->cap) {
             size_t cap = g->cap ? g->cap * 2 : 16;
-            struct srv_pub_group_doc *n = realloc(g->docs, cap * sizeof *n);
+            srv_version *n = realloc(g->docs, cap * sizeof *n);
             if (!n)
                 return oom(p);
             g->docs = n;
             g->cap = cap;
         }
-        struct srv_pub_group_doc *d = &g->docs[g->ndocs++];
-        d->doc = p->docs[i];
+        g->docs[g->ndocs++] = p->docs[i];
         memset(&p->docs[i], 0, sizeof p->docs[i]); /* the group frees it now */
-        d->html[0] = p->pages[i].html[0];
-        d->html[1] = p->pages[i].html[1];
-        d->len[0] = p->pages[i].len[0];
-        d->len[1] = p->pages[i].len[1];
     }
     return 0;
 }
@@ -714,9 +672,8 @@ int srv_pub_group_commit(srv_pub_group *g, srv_doc_cache *cache)
     g->t = NULL;
     for (size_t i = 0; i < g->ndocs; i++) {
         if (!rc)
-            srv_doc_cache_put_published(cache, g->docs[i].doc.id, &g->docs[i].doc,
-                                        g->docs[i].html, g->docs[i].len);
-        srv_version_free(&g->docs[i].doc);
+            srv_doc_cache_put_published(cache, g->docs[i].id, &g->docs[i]);
+        srv_version_free(&g->docs[i]);
     }
     pthread_mutex_unlock(&writer);
     free(g->docs);

@@ -32,10 +32,6 @@ typedef struct srv_pub {
     size_t npatients, cap;
     srv_version *docs;        /* rebuilt documents, for the cache after commit */
     size_t ndocs;
-    struct srv_pub_pages {    /* the readable pages of docs[i] (arena) */
-        const char *html[2];
-        size_t len[2];
-    } *pages;
     int locked;               /* holds the process's writer lock */
     const char *caller_ura;   /* the publishing organisation; NULL for the service itself (demo) */
     struct srv_pub_team {     /* care teams as they were before this write, per patient */
@@ -81,11 +77,7 @@ void srv_pub_end(srv_pub *p);
 struct srv_pub_group {
     srv_store *st;
     srv_txn *t;
-    struct srv_pub_group_doc { /* rebuilt documents, for the cache after the commit */
-        srv_version doc;
-        const char *html[2];    /* the part's request arena: alive until it is answered */
-        size_t len[2];
-    } *docs;
+    srv_version *docs;        /* rebuilt documents, for the cache after the commit */
     size_t ndocs, cap;
 };
 /* Takes the writer lock and opens the transaction: 0 or a store error. */

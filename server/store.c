@@ -15,8 +15,6 @@ void srv_version_free(srv_version *v)
     free(v->id);
     free(v->last_modified);
     free(v->json);
-    free(v->xml);
     free(v->etag);
-    free(v->html);
     memset(v, 0, sizeof *v);
 }

@@ -8,8 +8,8 @@
  *   1. Every version of every resource is kept; a version number only grows
  *      (1, 2, 3, … per type/id), never reused, also after a delete.
  *   2. A write transaction is all or nothing: the resources a publish writes,
- *      their identifier index and the patient's rebuilt document (XML and
- *      JSON bytes, ETag) become visible together at commit, or not at all.
+ *      their identifier index and the patient's rebuilt document (its JSON
+ *      bytes and ETag) become visible together at commit, or not at all.
  *   3. srv_txn_commit returns 0 only when the data is durable (SQLite: WAL,
  *      synchronous=FULL); a 2xx may be sent only after that.
  *   4. Reads see only committed data, except on the handle that holds the
@@ -45,13 +45,9 @@ typedef struct srv_version {
     uint64_t version;     /* 1, 2, … */
     char *last_modified;  /* FHIR instant, UTC, e.g. "2026-11-23T03:00:00.123Z" */
     int deleted;
-    char *json;           /* the resource as FHIR JSON (documents: the JSON bytes) */
+    char *json;           /* the resource or document as FHIR JSON */
     size_t json_len;
-    char *xml;            /* documents only: the XML bytes; else NULL */
-    size_t xml_len;
     char *etag;           /* documents: the strong ETag stored with them; else W/"<version>" */
-    char *html;           /* srv_store_document_page only: the page; else NULL */
-    size_t html_len;
 } srv_version;
 
 void srv_version_free(srv_version *v);
@@ -72,10 +68,10 @@ int srv_txn_put(srv_txn *t, const char *type, const char *id, uint64_t expected,
  * and search): `pairs` holds count system/value pairs. */
 int srv_txn_set_identifiers(srv_txn *t, const char *type, const char *id,
                             const char *const *systems, const char *const *values, size_t count);
-/* Stores the next version of the patient's handover document. */
+/* Stores the next version of the patient's handover document: its JSON, the
+ * one form kept (the server makes the XML and the readable pages from it). */
 int srv_txn_put_document(srv_txn *t, const char *patient_id, const char *document_id,
-                         const char *xml, size_t xml_len, const char *json, size_t json_len,
-                         const char *etag, uint64_t *version);
+                         const char *json, size_t json_len, const char *etag, uint64_t *version);
 /* The patient's records: the resources their handover document is built
  * from. Replaces the list; every type/id must exist by commit. */
 int srv_txn_set_members(srv_txn *t, const char *patient_id, const char *const *types,
@@ -87,10 +83,6 @@ int srv_txn_document_version(srv_txn *t, const char *patient_id, uint64_t *versi
 /* The instant (UTC, milliseconds) recorded as last_modified of everything
  * this transaction writes, e.g. "2026-11-23T03:00:00.123Z"; NULL when not open. */
 const char *srv_txn_time(const srv_txn *t);
-/* Stores a readable page (HTML) of document version `version` of the patient
- * in one variant (the server: 0 office hours, 1 evening/night/weekend). */
-int srv_txn_put_document_page(srv_txn *t, const char *patient_id, uint64_t version, int variant,
-                              const char *html, size_t html_len);
 /* Parts: one transaction can carry several writes that succeed or fail
  * each on its own, made durable together by one commit (group commit). A
  * part starts (with a new last_modified instant), then either ends (its
@@ -118,19 +110,10 @@ int srv_store_history(srv_store *s, const char *type, const char *id, srv_versio
                       size_t max, size_t *count);
 /* The patient's handover document, version 0 = the current one. */
 int srv_store_document(srv_store *s, const char *patient_id, uint64_t version, srv_version *out);
-/* The same with only the bytes asked for (the others stay NULL): the read of
- * one format loads one. */
-enum { SRV_DOC_XML = 1, SRV_DOC_JSON = 2 };
-int srv_store_document_parts(srv_store *s, const char *patient_id, uint64_t version,
-                             unsigned parts, srv_version *out);
 /* Every version of the patient's document, newest first (bytes not loaded). */
 int srv_store_document_history(srv_store *s, const char *patient_id, srv_version *out,
                                size_t max, size_t *count);
 
-/* A page of the patient's document (version 0: the current one): the
- * document's head (version, etag, last_modified) and the page in html. */
-int srv_store_document_page(srv_store *s, const char *patient_id, uint64_t version, int variant,
-                            srv_version *out);
 /* ---- upkeep ------------------------------------------------------------ */
 
 /* From now on this handle's commits leave the store's upkeep (for SQLite:

@@ -28,16 +28,20 @@
  * parallel, writers are serialised by SQLite's write lock. A writer that
  * cannot get the lock within SRV__BUSY_MS gets SRV_E_BUSY.
  *
- * Layout (schema version 3, kept in PRAGMA user_version):
+ * Layout (schema version 4, kept in PRAGMA user_version):
  *   resource(type, id, version, last_modified, deleted, json)  every version
  *   current(type, id, version)                                 the newest one
  *   identifier(type, id, system, value)                        + (type, system, value) index
- *   document(patient_id, version, document_id, last_modified, etag, xml, json)
+ *   document(patient_id, version, document_id, last_modified, etag, xml, json, json_size)
  *   document_current(patient_id, version)
  *   member(patient_id, type, id)                               + (type, id) index
- *   document_page(patient_id, version, variant, html)         the readable pages
- * (schema 2 added `member`, schema 3 `document_page`; older databases are
- * upgraded when opened)
+ * (schema 2 added `member`, schema 3 `document_page`, schema 4 `json_size`
+ * and dropped `document_page`; older databases are upgraded when opened)
+ * A document is kept once, as JSON deflated by zlib (json_size: its length
+ * inflated): about a fifth of its bytes, so a million patients fit on one
+ * disk and in the page cache. Its XML and pages are made from it when read
+ * (the server). Rows written before schema 4 keep json as is (json_size 0)
+ * and their XML, which is no longer read; newer rows store an empty xml.
  * Bodies are BLOBs (stored and returned byte for byte); keys are TEXT bound
  * with explicit lengths. last_modified is one UTC instant with milliseconds,
  * taken when the transaction got the write lock, for every row it writes.
@@ -78,13 +82,16 @@
 #include <time.h>
 
 #include <sqlite3.h>
+#include <zlib.h>
 
 #include "store.h"
 
-#define SRV__SCHEMA_VERSION 3
+#define SRV__SCHEMA_VERSION 4
 #define SRV__BUSY_MS 5000        /* how long a writer waits for the write lock */
 #define SRV__KEY_MAX 256         /* type, id, patient_id, document_id, etag */
 #define SRV__IDENT_MAX 4096      /* identifier system and value */
+#define SRV__DOCUMENT_MAX (64 * 1024 * 1024) /* a document's JSON bytes */
+#define SRV__DEFLATE_LEVEL 1     /* the fastest: a publish pays for it on the writer */
 #define SRV__INSTANT_LEN 25      /* "2026-11-23T03:00:00.123Z" and its NUL */
 
 static const char schema_sql[] =
@@ -136,7 +143,14 @@ static const char schema_v3_sql[] =
     "  PRIMARY KEY (patient_id, version, variant),"
     "  FOREIGN KEY (patient_id, version) REFERENCES document (patient_id, version)"
     ") STRICT, WITHOUT ROWID;"
-    "PRAGMA user_version = 3;"; /* SRV__SCHEMA_VERSION */
+    "PRAGMA user_version = 3;";
+
+/* Schema 4 keeps documents as deflated JSON only (json_size > 0) and their
+ * pages no longer: the server makes XML and pages from the JSON. */
+static const char schema_v4_sql[] =
+    "ALTER TABLE document ADD COLUMN json_size INTEGER NOT NULL DEFAULT 0 CHECK (json_size >= 0);"
+    "DROP TABLE document_page;"
+    "PRAGMA user_version = 4;"; /* SRV__SCHEMA_VERSION */
 
 /* The prepared statements every handle keeps, prepared once at open. */
 enum {
@@ -166,9 +180,6 @@ enum {
     ST_MEMBERS,
     ST_PATIENTS_OF,
     ST_ANY_RESOURCE,
-    ST_INSERT_PAGE,
-    ST_PAGE_CURRENT,
-    ST_PAGE_BY_VERSION,
     ST__COUNT
 };
 
@@ -191,8 +202,8 @@ static const char *const statement_sql[ST__COUNT] = {
         "INSERT OR IGNORE INTO identifier (type, id, system, value) VALUES (?1, ?2, ?3, ?4)",
     [ST_DOCUMENT_VERSION] = "SELECT version FROM document_current WHERE patient_id = ?1",
     [ST_INSERT_DOCUMENT] =
-        "INSERT INTO document (patient_id, version, document_id, last_modified, etag, xml, json)"
-        " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        "INSERT INTO document (patient_id, version, document_id, last_modified, etag, xml, json,"
+        " json_size) VALUES (?1, ?2, ?3, ?4, ?5, X'', ?6, ?7)",
     [ST_SET_DOCUMENT_CURRENT] =
         "INSERT INTO document_current (patient_id, version) VALUES (?1, ?2)"
         " ON CONFLICT (patient_id) DO UPDATE SET version = excluded.version",
@@ -211,12 +222,12 @@ static const char *const statement_sql[ST__COUNT] = {
         "SELECT version, last_modified, deleted, json FROM resource"
         " WHERE type = ?1 AND id = ?2 ORDER BY version DESC LIMIT ?3",
     [ST_DOCUMENT_CURRENT] =
-        "SELECT d.version, d.document_id, d.last_modified, d.etag, d.xml, d.json"
+        "SELECT d.version, d.document_id, d.last_modified, d.etag, d.json, d.json_size"
         " FROM document_current AS c JOIN document AS d"
         "   ON d.patient_id = c.patient_id AND d.version = c.version"
         " WHERE c.patient_id = ?1",
     [ST_DOCUMENT_BY_VERSION] =
-        "SELECT version, document_id, last_modified, etag, xml, json FROM document"
+        "SELECT version, document_id, last_modified, etag, json, json_size FROM document"
         " WHERE patient_id = ?1 AND version = ?2",
     [ST_DOCUMENT_HISTORY] =
         "SELECT version, document_id, last_modified, etag FROM document"
@@ -227,19 +238,6 @@ static const char *const statement_sql[ST__COUNT] = {
     [ST_PATIENTS_OF] =
         "SELECT patient_id FROM member WHERE type = ?1 AND id = ?2 ORDER BY patient_id LIMIT ?3",
     [ST_ANY_RESOURCE] = "SELECT EXISTS (SELECT 1 FROM current)",
-    [ST_INSERT_PAGE] =
-        "INSERT INTO document_page (patient_id, version, variant, html) VALUES (?1, ?2, ?3, ?4)",
-    [ST_PAGE_CURRENT] =
-        "SELECT d.version, d.document_id, d.last_modified, d.etag, p.html"
-        " FROM document_current AS c JOIN document AS d"
-        "   ON d.patient_id = c.patient_id AND d.version = c.version"
-        " JOIN document_page AS p ON p.patient_id = d.patient_id AND p.version = d.version"
-        " WHERE c.patient_id = ?1 AND p.variant = ?2",
-    [ST_PAGE_BY_VERSION] =
-        "SELECT d.version, d.document_id, d.last_modified, d.etag, p.html"
-        " FROM document AS d JOIN document_page AS p"
-        "   ON p.patient_id = d.patient_id AND p.version = d.version"
-        " WHERE d.patient_id = ?1 AND p.variant = ?2 AND d.version = ?3",
 };
 
 /* A write transaction. Each store has one, embedded: srv_store_begin hands
@@ -377,6 +375,41 @@ static int column_dup(sqlite3 *db, sqlite3_stmt *st, int i, char **out, size_t *
     return 0;
 }
 
+/* `n` bytes deflated (zlib format) into a new malloc'd buffer. */
+static int deflate_bytes(const char *p, size_t n, unsigned char **out, size_t *out_len)
+{
+    uLongf cap = compressBound((uLong)n);
+    *out = malloc(cap);
+    if (!*out)
+        return SRV_E_NOMEM;
+    int z = compress2(*out, &cap, (const Bytef *)p, (uLong)n, SRV__DEFLATE_LEVEL);
+    if (z != Z_OK) {
+        free(*out);
+        *out = NULL;
+        return z == Z_MEM_ERROR ? SRV_E_NOMEM : SRV_E_INVALID;
+    }
+    *out_len = cap;
+    return 0;
+}
+
+/* Deflated bytes back into exactly `size` bytes (and a NUL), malloc'd;
+ * anything else is a damaged row. */
+static int inflate_bytes(const void *p, size_t n, char **out, size_t size)
+{
+    *out = malloc(size + 1);
+    if (!*out)
+        return SRV_E_NOMEM;
+    uLongf got = (uLongf)size;
+    int z = uncompress((Bytef *)*out, &got, p, (uLong)n);
+    if (z != Z_OK || got != size) {
+        free(*out);
+        *out = NULL;
+        return z == Z_MEM_ERROR ? SRV_E_NOMEM : SRV_E_IO;
+    }
+    (*out)[size] = '\0';
+    return 0;
+}
+
 static int column_version(sqlite3_stmt *st, int i, uint64_t *v)
 {
     sqlite3_int64 x = sqlite3_column_int64(st, i);
@@ -482,7 +515,7 @@ static int ensure_schema(sqlite3 *db)
     int rc = schema_state(db, &version, &objects);
     if (rc || version == SRV__SCHEMA_VERSION)
         return rc;
-    if (version != 1 && version != 2 && (version != 0 || objects != 0))
+    if ((version < 1 || version > 3) && (version != 0 || objects != 0))
         return SRV_E_INVALID;
     rc = exec_sql(db, "BEGIN IMMEDIATE");
     if (rc)
@@ -498,9 +531,13 @@ static int ensure_schema(sqlite3 *db)
         rc = exec_sql(db, schema_v2_sql); /* upgrade in place: nothing to convert */
         version = 2;
     }
-    if (rc == 0 && version == 2)
+    if (rc == 0 && version == 2) {
         rc = exec_sql(db, schema_v3_sql);
-    else if (rc == 0 && version != SRV__SCHEMA_VERSION)
+        version = 3;
+    }
+    if (rc == 0 && version == 3)
+        rc = exec_sql(db, schema_v4_sql);
+    else if (rc == 0)
         rc = SRV_E_INVALID;
     if (rc)
         goto out;
@@ -724,22 +761,25 @@ out:
 }
 
 int srv_txn_put_document(srv_txn *t, const char *patient_id, const char *document_id,
-                         const char *xml, size_t xml_len, const char *json, size_t json_len,
-                         const char *etag, uint64_t *version)
+                         const char *json, size_t json_len, const char *etag, uint64_t *version)
 {
     sqlite3_stmt *find = NULL, *insert = NULL, *set = NULL;
     size_t pid_len, did_len, etag_len;
     uint64_t cur, next;
+    unsigned char *packed = NULL;
+    size_t packed_len = 0;
     int rc = txn_usable(t);
     if (rc)
         return rc;
     if (key_len(patient_id, SRV__KEY_MAX, 0, &pid_len) ||
         key_len(document_id, SRV__KEY_MAX, 0, &did_len) ||
-        key_len(etag, SRV__KEY_MAX, 0, &etag_len) || !xml || xml_len == 0 || !json ||
-        json_len == 0 || !version) {
+        key_len(etag, SRV__KEY_MAX, 0, &etag_len) || !json || json_len == 0 ||
+        json_len > SRV__DOCUMENT_MAX || !version) {
         rc = SRV_E_INVALID;
         goto out;
     }
+    if ((rc = deflate_bytes(json, json_len, &packed, &packed_len)))
+        goto out;
     srv_store *s = t->s;
     find = s->st[ST_DOCUMENT_VERSION];
     if ((rc = bind_text(find, 1, patient_id, pid_len)) || (rc = current_version(find, &cur)))
@@ -753,8 +793,10 @@ int srv_txn_put_document(srv_txn *t, const char *patient_id, const char *documen
     if ((rc = bind_text(insert, 1, patient_id, pid_len)) || (rc = bind_version(insert, 2, next)) ||
         (rc = bind_text(insert, 3, document_id, did_len)) ||
         (rc = bind_text(insert, 4, t->now, strlen(t->now))) ||
-        (rc = bind_text(insert, 5, etag, etag_len)) || (rc = bind_blob(insert, 6, xml, xml_len)) ||
-        (rc = bind_blob(insert, 7, json, json_len)) || (rc = step_done(insert)))
+        (rc = bind_text(insert, 5, etag, etag_len)) ||
+        (rc = bind_blob(insert, 6, (const char *)packed, packed_len)) ||
+        (rc = map_rc(sqlite3_bind_int64(insert, 7, (sqlite3_int64)json_len))) ||
+        (rc = step_done(insert)))
         goto out;
     set = s->st[ST_SET_DOCUMENT_CURRENT];
     if ((rc = bind_text(set, 1, patient_id, pid_len)) || (rc = bind_version(set, 2, next)) ||
@@ -762,6 +804,7 @@ int srv_txn_put_document(srv_txn *t, const char *patient_id, const char *documen
         goto out;
     *version = next;
 out:
+    free(packed);
     if (find)
         stmt_done(find);
     if (insert)
@@ -1085,10 +1128,9 @@ out:
     return rc;
 }
 
-/* Fills `out` from a row of (version, document_id, last_modified, etag[, xml,
- * json]); the bytes only when `bytes`. */
-/* A document row; `parts` says which bytes to load (SRV_DOC_XML | SRV_DOC_JSON). */
-static int document_row(srv_store *s, sqlite3_stmt *st, unsigned parts, srv_version *out)
+/* Fills `out` from a row of (version, document_id, last_modified, etag[, json,
+ * json_size]); the JSON only when `bytes`. */
+static int document_row(srv_store *s, sqlite3_stmt *st, int bytes, srv_version *out)
 {
     int rc = column_version(st, 0, &out->version);
     if (rc)
@@ -1100,22 +1142,25 @@ static int document_row(srv_store *s, sqlite3_stmt *st, unsigned parts, srv_vers
         (rc = column_dup(s->db, st, 2, &out->last_modified, NULL)) ||
         (rc = column_dup(s->db, st, 3, &out->etag, NULL)))
         return rc;
-    if ((parts & SRV_DOC_XML) && (rc = column_dup(s->db, st, 4, &out->xml, &out->xml_len)))
-        return rc;
-    if (parts & SRV_DOC_JSON)
-        return column_dup(s->db, st, 5, &out->json, &out->json_len);
-    return 0;
+    if (!bytes)
+        return 0;
+    sqlite3_int64 size = sqlite3_column_int64(st, 5);
+    if (size == 0) /* written before schema 4: as is */
+        return column_dup(s->db, st, 4, &out->json, &out->json_len);
+    const void *p = sqlite3_column_blob(st, 4);
+    int n = sqlite3_column_bytes(st, 4);
+    if (!p && sqlite3_errcode(s->db) == SQLITE_NOMEM)
+        return SRV_E_NOMEM;
+    if (!p || n <= 0 || size < 0 || size > SRV__DOCUMENT_MAX)
+        return SRV_E_IO;
+    out->json_len = (size_t)size;
+    return inflate_bytes(p, (size_t)n, &out->json, out->json_len);
 }
 
 static int document_head_row(srv_store *s, sqlite3_stmt *st, const void *ctx, srv_version *out)
 {
     (void)ctx;
     return document_row(s, st, 0, out);
-}
-
-int srv_store_document(srv_store *s, const char *patient_id, uint64_t version, srv_version *out)
-{
-    return srv_store_document_parts(s, patient_id, version, SRV_DOC_XML | SRV_DOC_JSON, out);
 }
 
 /* The checks a document lookup starts with: `out` cleared, the patient key's
@@ -1131,8 +1176,7 @@ static int document_lookup(const srv_store *s, const char *patient_id, uint64_t 
     return version > INT64_MAX ? SRV_E_NOTFOUND : 0;
 }
 
-int srv_store_document_parts(srv_store *s, const char *patient_id, uint64_t version,
-                             unsigned parts, srv_version *out)
+int srv_store_document(srv_store *s, const char *patient_id, uint64_t version, srv_version *out)
 {
     size_t pid_len;
     int rc = document_lookup(s, patient_id, version, out, &pid_len);
@@ -1148,7 +1192,7 @@ int srv_store_document_parts(srv_store *s, const char *patient_id, uint64_t vers
         rc = SRV_E_NOTFOUND;
     if (rc < 0)
         goto out;
-    rc = document_row(s, st, parts, out);
+    rc = document_row(s, st, 1, out);
 out:
     stmt_done(st);
     if (rc)
@@ -1279,51 +1323,5 @@ int srv_store_is_empty(srv_store *s, int *empty)
         rc = SRV_E_IO;
     }
     stmt_done(st);
-    return rc;
-}
-
-int srv_txn_put_document_page(srv_txn *t, const char *patient_id, uint64_t version, int variant,
-                              const char *html, size_t html_len)
-{
-    size_t pid_len;
-    int rc = txn_usable(t);
-    if (rc)
-        return rc;
-    if (key_len(patient_id, SRV__KEY_MAX, 0, &pid_len) || !html || html_len == 0 ||
-        variant < 0 || variant > 15)
-        return txn_fail(t, SRV_E_INVALID);
-    sqlite3_stmt *st = t->s->st[ST_INSERT_PAGE];
-    if (!(rc = bind_text(st, 1, patient_id, pid_len)) && !(rc = bind_version(st, 2, version)) &&
-        !(rc = map_rc(sqlite3_bind_int(st, 3, variant))) &&
-        !(rc = bind_blob(st, 4, html, html_len)))
-        rc = step_done(st);
-    stmt_done(st);
-    return txn_fail(t, rc);
-}
-
-int srv_store_document_page(srv_store *s, const char *patient_id, uint64_t version, int variant,
-                            srv_version *out)
-{
-    size_t pid_len;
-    int rc = document_lookup(s, patient_id, version, out, &pid_len);
-    if (rc)
-        return rc;
-    sqlite3_stmt *st = s->st[version == 0 ? ST_PAGE_CURRENT : ST_PAGE_BY_VERSION];
-    if ((rc = bind_text(st, 1, patient_id, pid_len)) ||
-        (rc = map_rc(sqlite3_bind_int(st, 2, variant))) ||
-        (version != 0 && (rc = bind_version(st, 3, version))))
-        goto out;
-    rc = step_row(st);
-    if (rc == 0)
-        rc = SRV_E_NOTFOUND;
-    if (rc < 0)
-        goto out;
-    rc = document_row(s, st, 0, out);
-    if (!rc)
-        rc = column_dup(s->db, st, 4, &out->html, &out->html_len);
-out:
-    stmt_done(st);
-    if (rc)
-        srv_version_free(out);
     return rc;
 }

@@ -3,7 +3,7 @@
 # Run as root (or with sudo available).
 set -eu
 pkgs="build-essential cmake pkg-config clang libclang-rt-14-dev
-      libxml2-dev libxml2-utils libssl-dev openssl libcmocka-dev libsqlite3-dev libmicrohttpd-dev libgnutls28-dev curl
+      libxml2-dev libxml2-utils libssl-dev openssl libcmocka-dev libsqlite3-dev zlib1g-dev libmicrohttpd-dev libgnutls28-dev curl
       python3 python3-jsonschema python3-cryptography chromium"
 missing=
 for p in $pkgs; do

@@ -136,7 +136,6 @@ static void expect_resource(srv_store *s, const char *type, const char *id, uint
     assert_int_equal(v.json_len, strlen(json));
     assert_memory_equal(v.json, json, v.json_len);
     assert_int_equal(v.json[v.json_len], '\0');
-    assert_null(v.xml);
     char etag[32];
     snprintf(etag, sizeof etag, "W/\"%llu\"", (unsigned long long)want_version);
     assert_string_equal(v.etag, etag);
@@ -296,7 +295,7 @@ static void test_store_sqlite__last_modified_is_one_instant_per_transaction(void
     struct timespec pause = {0, 5 * 1000 * 1000};
     nanosleep(&pause, NULL);
     assert_int_equal(srv_txn_put(t, "Flag", "f1", 0, "{}", 2, &v), 0);
-    assert_int_equal(srv_txn_put_document(t, "p1", "d1", "<x/>", 4, "{}", 2, "\"e1\"", &v), 0);
+    assert_int_equal(srv_txn_put_document(t, "p1", "d1", "{}", 2, "\"e1\"", &v), 0);
     assert_int_equal(srv_txn_commit(t), 0);
     srv_version a, b, d;
     assert_int_equal(srv_store_read(f->s, "Patient", "p1", 0, &a), 0);
@@ -308,31 +307,6 @@ static void test_store_sqlite__last_modified_is_one_instant_per_transaction(void
     srv_version_free(&a);
     srv_version_free(&b);
     srv_version_free(&d);
-}
-
-/* A read of one format loads that one only; the whole read loads both. */
-static void test_store_sqlite__document_parts_load_what_is_asked(void **state)
-{
-    fx *f = *state;
-    srv_txn *t;
-    uint64_t v;
-    assert_int_equal(srv_store_begin(f->s, &t), 0);
-    assert_int_equal(srv_txn_put_document(t, "p1", "d1", "<x/>", 4, "{\"j\":1}", 7, "\"e1\"", &v),
-                     0);
-    assert_int_equal(srv_txn_commit(t), 0);
-    srv_version d;
-    assert_int_equal(srv_store_document_parts(f->s, "p1", 0, SRV_DOC_JSON, &d), 0);
-    assert_null(d.xml);
-    assert_int_equal(d.json_len, 7);
-    assert_memory_equal(d.json, "{\"j\":1}", 7);
-    assert_string_equal(d.etag, "\"e1\"");
-    srv_version_free(&d);
-    assert_int_equal(srv_store_document_parts(f->s, "p1", 1, SRV_DOC_XML, &d), 0);
-    assert_null(d.json);
-    assert_int_equal(d.xml_len, 4);
-    assert_memory_equal(d.xml, "<x/>", 4);
-    srv_version_free(&d);
-    assert_int_equal(srv_store_document_parts(f->s, "p1", 2, SRV_DOC_XML, &d), SRV_E_NOTFOUND);
 }
 
 /* Parts of one transaction: an undone part leaves nothing (not even its
@@ -538,7 +512,7 @@ static void test_store_sqlite__rollback_leaves_nothing(void **state)
     assert_int_equal(srv_store_begin(f->s, &t), 0);
     assert_int_equal(srv_txn_put(t, "Patient", "p1", UINT64_MAX, "{}", 2, &v), 0);
     assert_int_equal(srv_txn_set_identifiers(t, "Patient", "p1", sys, val, 1), 0);
-    assert_int_equal(srv_txn_put_document(t, "p1", "d1", "<x/>", 4, "{}", 2, "\"e\"", &v), 0);
+    assert_int_equal(srv_txn_put_document(t, "p1", "d1", "{}", 2, "\"e\"", &v), 0);
     srv_txn_rollback(t);
     expect_no_resource(f->s, "Patient", "p1");
     assert_int_equal(find_count(f->s, "Patient", BSN, "999911120", NULL, 0), 0);
@@ -566,7 +540,7 @@ static void test_store_sqlite__transaction_commits_atomically(void **state)
     assert_int_equal(srv_txn_put(t, "Consent", "c1", UINT64_MAX, "{\"c\":1}", 7, &v), 0);
     assert_int_equal(srv_txn_put(t, "Flag", "f1", UINT64_MAX, "{\"f\":1}", 7, &v), 0);
     assert_int_equal(srv_txn_set_identifiers(t, "Patient", "p1", sys, val, 1), 0);
-    assert_int_equal(srv_txn_put_document(t, "p1", "d1", "<Bundle/>", 9, "{}", 2, "\"e1\"", &v),
+    assert_int_equal(srv_txn_put_document(t, "p1", "d1", "{}", 2, "\"e1\"", &v),
                      0);
     /* nothing is visible to another handle before the commit */
     expect_no_resource(reader, "Patient", "p1");
@@ -639,7 +613,7 @@ static void test_store_sqlite__invalid_arguments(void **state)
     assert_int_equal(srv_txn_set_identifiers(t, "Patient", "p1", NULL, NULL, 1), SRV_E_INVALID);
     srv_txn_rollback(t);
     assert_int_equal(srv_store_begin(f->s, &t), 0);
-    assert_int_equal(srv_txn_put_document(t, "p1", "d1", "<x/>", 4, "{}", 2, NULL, &v),
+    assert_int_equal(srv_txn_put_document(t, "p1", "d1", "{}", 2, NULL, &v),
                      SRV_E_INVALID);
     srv_txn_rollback(t);
     assert_int_equal(srv_txn_commit(NULL), SRV_E_INVALID);
@@ -728,22 +702,21 @@ static void test_store_sqlite__set_identifiers_replaces_them(void **state)
 
 /* ---- documents ------------------------------------------------------------------------------ */
 
-static void put_document1(srv_store *s, const char *patient, const char *doc_id, const char *xml,
-                          size_t xml_len, const char *json, size_t json_len, const char *etag,
-                          uint64_t want_version)
+static void put_document1(srv_store *s, const char *patient, const char *doc_id, const char *json,
+                          size_t json_len, const char *etag, uint64_t want_version)
 {
     srv_txn *t;
     uint64_t v = 0;
     assert_int_equal(srv_store_begin(s, &t), 0);
     assert_int_equal(
-        srv_txn_put_document(t, patient, doc_id, xml, xml_len, json, json_len, etag, &v), 0);
+        srv_txn_put_document(t, patient, doc_id, json, json_len, etag, &v), 0);
     assert_int_equal(srv_txn_commit(t), 0);
     assert_int_equal(v, want_version);
 }
 
 static void expect_document(srv_store *s, const char *patient, uint64_t version,
-                            uint64_t want_version, const char *doc_id, const char *xml,
-                            size_t xml_len, const char *json, size_t json_len, const char *etag)
+                            uint64_t want_version, const char *doc_id, const char *json,
+                            size_t json_len, const char *etag)
 {
     srv_version d;
     assert_int_equal(srv_store_document(s, patient, version, &d), 0);
@@ -752,45 +725,39 @@ static void expect_document(srv_store *s, const char *patient, uint64_t version,
     assert_int_equal(d.version, want_version);
     assert_string_equal(d.etag, etag);
     expect_instant(d.last_modified);
-    assert_int_equal(d.xml_len, xml_len);
-    assert_memory_equal(d.xml, xml, xml_len);
-    assert_int_equal(d.xml[xml_len], '\0');
     assert_int_equal(d.json_len, json_len);
     assert_memory_equal(d.json, json, json_len);
+    assert_int_equal(d.json[json_len], '\0');
     srv_version_free(&d);
 }
 
 static void test_store_sqlite__document_put_and_read(void **state)
 {
     fx *f = *state;
-    static const char x1[] = "<Bundle xmlns=\"http://hl7.org/fhir\"><id value=\"d1\"/></Bundle>";
     static const char j1[] = "{\"resourceType\":\"Bundle\",\"id\":\"d1\"}";
-    static const char x2[] = "<Bundle xmlns=\"http://hl7.org/fhir\"><id value=\"d1\"/>é</Bundle>";
     static const char j2[] = "{\"resourceType\":\"Bundle\",\"id\":\"d1\",\"x\":\"é\"}";
-    put_document1(f->s, "p1", "d1", x1, strlen(x1), j1, strlen(j1), "\"sha256-aaa\"", 1);
-    put_document1(f->s, "p1", "d1", x2, strlen(x2), j2, strlen(j2), "\"sha256-bbb\"", 2);
-    put_document1(f->s, "p2", "d9", x1, strlen(x1), j1, strlen(j1), "\"sha256-ccc\"", 1);
-    expect_document(f->s, "p1", 0, 2, "d1", x2, strlen(x2), j2, strlen(j2), "\"sha256-bbb\"");
-    expect_document(f->s, "p1", 2, 2, "d1", x2, strlen(x2), j2, strlen(j2), "\"sha256-bbb\"");
-    expect_document(f->s, "p1", 1, 1, "d1", x1, strlen(x1), j1, strlen(j1), "\"sha256-aaa\"");
-    expect_document(f->s, "p2", 0, 1, "d9", x1, strlen(x1), j1, strlen(j1), "\"sha256-ccc\"");
+    put_document1(f->s, "p1", "d1", j1, strlen(j1), "\"sha256-aaa\"", 1);
+    put_document1(f->s, "p1", "d1", j2, strlen(j2), "\"sha256-bbb\"", 2);
+    put_document1(f->s, "p2", "d9", j1, strlen(j1), "\"sha256-ccc\"", 1);
+    expect_document(f->s, "p1", 0, 2, "d1", j2, strlen(j2), "\"sha256-bbb\"");
+    expect_document(f->s, "p1", 2, 2, "d1", j2, strlen(j2), "\"sha256-bbb\"");
+    expect_document(f->s, "p1", 1, 1, "d1", j1, strlen(j1), "\"sha256-aaa\"");
+    expect_document(f->s, "p2", 0, 1, "d9", j1, strlen(j1), "\"sha256-ccc\"");
 }
 
 static void test_store_sqlite__document_large_bodies_byte_for_byte(void **state)
 {
     fx *f = *state;
-    size_t xml_len, json_len;
-    char *xml = utf8_body(1 << 20, &xml_len);
+    size_t json_len;
     char *json = utf8_body((1 << 20) + 4096, &json_len);
     json[0] = '{'; /* the two bodies differ */
-    assert_true(xml_len > 1000000);
-    put_document1(f->s, "p1", "d1", xml, xml_len, json, json_len, "\"big\"", 1);
-    expect_document(f->s, "p1", 0, 1, "d1", xml, xml_len, json, json_len, "\"big\"");
+    assert_true(json_len > 1000000);
+    put_document1(f->s, "p1", "d1", json, json_len, "\"big\"", 1);
+    expect_document(f->s, "p1", 0, 1, "d1", json, json_len, "\"big\"");
     /* also after a reopen, from disk */
     close_store(f);
     f->s = open_store(f);
-    expect_document(f->s, "p1", 1, 1, "d1", xml, xml_len, json, json_len, "\"big\"");
-    free(xml);
+    expect_document(f->s, "p1", 1, 1, "d1", json, json_len, "\"big\"");
     free(json);
 }
 
@@ -800,18 +767,50 @@ static void test_store_sqlite__document_keeps_any_bytes(void **state)
     char bytes[512];
     for (size_t i = 0; i < sizeof bytes; i++)
         bytes[i] = (char)(i * 7 % 256); /* every byte value, NUL included */
-    put_document1(f->s, "p1", "d1", bytes, sizeof bytes, bytes + 1, sizeof bytes - 1, "\"e\"", 1);
-    expect_document(f->s, "p1", 0, 1, "d1", bytes, sizeof bytes, bytes + 1, sizeof bytes - 1,
-                    "\"e\"");
+    put_document1(f->s, "p1", "d1", bytes, sizeof bytes, "\"e\"", 1);
+    expect_document(f->s, "p1", 0, 1, "d1", bytes, sizeof bytes, "\"e\"");
 }
+
+static sqlite3_int64 pragma_int(sqlite3 *db, const char *sql);
+
+/* A document is stored deflated (a fraction of its bytes) and read back
+ * byte for byte; a damaged row reads as an I/O error, never as other bytes. */
+static void test_store_sqlite__document_is_stored_deflated(void **state)
+{
+    fx *f = *state;
+    size_t len = 0;
+    char *json = malloc(200000);
+    assert_non_null(json);
+    while (len + 80 < 200000) /* FHIR-like: much repeated, a little varying */
+        len += (size_t)sprintf(json + len, "{\"system\":\"http://snomed.info/sct\",\"code\":\"%zu\"},",
+                               len * 7919 % 100000);
+    put_document1(f->s, "p1", "d1", json, len, "\"e1\"", 1);
+    sqlite3 *db = srv__store_sqlite_db(f->s);
+    assert_true(pragma_int(db, "SELECT length(json) FROM document") * 4 < (long long)len);
+    assert_int_equal(pragma_int(db, "SELECT json_size FROM document"), (long long)len);
+    expect_document(f->s, "p1", 0, 1, "d1", json, len, "\"e1\"");
+    srv_version d;
+    assert_int_equal(sqlite3_exec(db, "UPDATE document SET json = substr(json, 1, length(json) - 9)",
+                                  NULL, NULL, NULL), SQLITE_OK); /* cut short */
+    assert_int_equal(srv_store_document(f->s, "p1", 0, &d), SRV_E_IO);
+    assert_null(d.json);
+    assert_int_equal(sqlite3_exec(db, "UPDATE document SET json = X'789c4b4c4a0600024d0127'",
+                                  NULL, NULL, NULL), SQLITE_OK); /* "abc": not json_size bytes */
+    assert_int_equal(srv_store_document(f->s, "p1", 0, &d), SRV_E_IO);
+    assert_int_equal(sqlite3_exec(db, "UPDATE document SET json = X'00112233'", NULL, NULL, NULL),
+                     SQLITE_OK); /* not deflate at all */
+    assert_int_equal(srv_store_document(f->s, "p1", 0, &d), SRV_E_IO);
+    free(json);
+}
+
 
 static void test_store_sqlite__document_history_is_newest_first_without_bytes(void **state)
 {
     fx *f = *state;
     static const char *const etags[] = {"\"e1\"", "\"e2\"", "\"e3\""};
     for (int i = 0; i < 3; i++)
-        put_document1(f->s, "p1", "d1", "<a/>", 4, "{}", 2, etags[i], (uint64_t)i + 1);
-    put_document1(f->s, "p2", "d2", "<b/>", 4, "{}", 2, "\"x\"", 1);
+        put_document1(f->s, "p1", "d1", "{}", 2, etags[i], (uint64_t)i + 1);
+    put_document1(f->s, "p2", "d2", "{}", 2, "\"x\"", 1);
     srv_version h[8];
     size_t n = 0;
     assert_int_equal(srv_store_document_history(f->s, "p1", h, 8, &n), 0);
@@ -822,7 +821,6 @@ static void test_store_sqlite__document_history_is_newest_first_without_bytes(vo
         assert_string_equal(h[i].type, "Bundle");
         assert_string_equal(h[i].id, "d1");
         expect_instant(h[i].last_modified);
-        assert_null(h[i].xml);
         assert_null(h[i].json);
         srv_version_free(&h[i]);
     }
@@ -840,10 +838,10 @@ static void test_store_sqlite__document_notfound(void **state)
     assert_int_equal(srv_store_document(f->s, "p1", 0, &d), SRV_E_NOTFOUND);
     assert_int_equal(srv_store_document_history(f->s, "p1", h, 2, &n), SRV_E_NOTFOUND);
     assert_int_equal(n, 0);
-    put_document1(f->s, "p1", "d1", "<a/>", 4, "{}", 2, "\"e\"", 1);
+    put_document1(f->s, "p1", "d1", "{}", 2, "\"e\"", 1);
     assert_int_equal(srv_store_document(f->s, "p1", 2, &d), SRV_E_NOTFOUND);
     assert_int_equal(srv_store_document(f->s, "p2", 0, &d), SRV_E_NOTFOUND);
-    assert_null(d.xml);
+    assert_null(d.json);
 }
 
 /* ---- files, handles and processes -------------------------------------------------------------- */
@@ -855,7 +853,7 @@ static void test_store_sqlite__reopen_keeps_everything_committed(void **state)
     put1(f->s, "Patient", "p1", 0, "{\"v\":1}");
     put1(f->s, "Patient", "p1", 0, "{\"v\":2}");
     set_identifiers1(f->s, "Patient", "p1", sys, val, 1);
-    put_document1(f->s, "p1", "d1", "<a/>", 4, "{\"a\":1}", 7, "\"e1\"", 1);
+    put_document1(f->s, "p1", "d1", "{\"a\":1}", 7, "\"e1\"", 1);
     srv_txn *t;
     uint64_t v;
     assert_int_equal(srv_store_begin(f->s, &t), 0);
@@ -865,7 +863,7 @@ static void test_store_sqlite__reopen_keeps_everything_committed(void **state)
     expect_resource(f->s, "Patient", "p1", 0, 2, "{\"v\":2}");
     expect_resource(f->s, "Patient", "p1", 1, 1, "{\"v\":1}");
     assert_int_equal(find_count(f->s, "Patient", BSN, "999911120", NULL, 0), 1);
-    expect_document(f->s, "p1", 0, 1, "d1", "<a/>", 4, "{\"a\":1}", 7, "\"e1\"");
+    expect_document(f->s, "p1", 0, 1, "d1", "{\"a\":1}", 7, "\"e1\"");
     /* versions go on where they were */
     assert_int_equal(put1(f->s, "Patient", "p1", 2, "{\"v\":3}"), 3);
 }
@@ -995,7 +993,7 @@ static void test_store_sqlite__durability_settings(void **state)
     assert_int_equal(pragma_int(db, "PRAGMA synchronous"), 2); /* FULL */
     assert_int_equal(pragma_int(db, "PRAGMA foreign_keys"), 1);
     assert_int_equal(pragma_int(db, "PRAGMA busy_timeout"), 5000);
-    assert_int_equal(pragma_int(db, "PRAGMA user_version"), 3);
+    assert_int_equal(pragma_int(db, "PRAGMA user_version"), 4);
     /* WAL is a property of the file: a plain connection finds it too */
     put1(f->s, "Patient", "p1", 0, "{}");
     sqlite3 *plain = NULL;
@@ -1040,7 +1038,7 @@ static void test_store_sqlite__refuses_foreign_files(void **state)
     assert_int_equal(srv_store_open_sqlite(other, &s), SRV_E_IO);
     /* put the fixture's file back in order for the teardown */
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 3", NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db, "PRAGMA user_version = 4", NULL, NULL, NULL), SQLITE_OK);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
     f->s = open_store(f);
 }
@@ -1128,7 +1126,7 @@ static void test_store_sqlite__txn_sees_versions_and_time(void **state)
     assert_int_equal(v, 2); /* its own write */
     assert_int_equal(srv_txn_document_version(t, "p1", &v), 0);
     assert_int_equal(v, 0);
-    assert_int_equal(srv_txn_put_document(t, "p1", "p1", "<x/>", 4, "{}", 2, "\"e\"", &nv), 0);
+    assert_int_equal(srv_txn_put_document(t, "p1", "p1", "{}", 2, "\"e\"", &nv), 0);
     assert_int_equal(srv_txn_document_version(t, "p1", &v), 0);
     assert_int_equal(v, 1);
     srv_version r;
@@ -1157,38 +1155,37 @@ static void test_store_sqlite__is_empty_until_the_first_commit(void **state)
     assert_int_equal(empty, 0);
 }
 
-static void test_store_sqlite__pages_belong_to_a_document_version(void **state)
+/* A store of schema 3 (documents with XML and plain JSON, pages) opens as
+ * schema 4: its documents read as before, new ones are deflated. */
+static void test_store_sqlite__schema_3_documents_still_read(void **state)
 {
     fx *f = *state;
-    srv_txn *t = NULL;
-    uint64_t v;
-    assert_int_equal(srv_store_begin(f->s, &t), 0);
-    assert_int_equal(srv_txn_put_document(t, "p1", "p1", "<x/>", 4, "{}", 2, "1-a", &v), 0);
-    assert_int_equal(srv_txn_put_document_page(t, "p1", v, 0, "<p>kantoor</p>", 14), 0);
-    assert_int_equal(srv_txn_put_document_page(t, "p1", v, 1, "<p>anw</p>", 10), 0);
-    assert_int_equal(srv_txn_commit(t), 0);
-    assert_int_equal(srv_store_begin(f->s, &t), 0);
-    assert_int_equal(srv_txn_put_document(t, "p1", "p1", "<y/>", 4, "{}", 2, "2-b", &v), 0);
-    assert_int_equal(srv_txn_put_document_page(t, "p1", v, 1, "<p>anw 2</p>", 12), 0);
-    assert_int_equal(srv_txn_commit(t), 0);
-    srv_version p;
-    assert_int_equal(srv_store_document_page(f->s, "p1", 0, 1, &p), 0);
-    assert_int_equal(p.version, 2);
-    assert_string_equal(p.etag, "2-b");
-    assert_int_equal(p.html_len, 12);
-    assert_memory_equal(p.html, "<p>anw 2</p>", 12);
-    srv_version_free(&p);
-    /* version 2 has no office page; version 1 has */
-    assert_int_equal(srv_store_document_page(f->s, "p1", 0, 0, &p), SRV_E_NOTFOUND);
-    assert_int_equal(srv_store_document_page(f->s, "p1", 1, 0, &p), 0);
-    assert_memory_equal(p.html, "<p>kantoor</p>", 14);
-    srv_version_free(&p);
-    /* a page of a version that does not exist fails the commit */
-    assert_int_equal(srv_store_begin(f->s, &t), 0);
-    int put = srv_txn_put_document_page(t, "p1", 9, 0, "<p/>", 4);
-    int commit = srv_txn_commit(t);
-    assert_true(put != 0 && commit == put);
-    assert_int_equal(srv_store_document_page(f->s, "p1", 9, 0, &p), SRV_E_NOTFOUND);
+    close_store(f);
+    sqlite3 *db;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(db,
+                     "ALTER TABLE document DROP COLUMN json_size;"
+                     "CREATE TABLE document_page(patient_id TEXT NOT NULL, version INTEGER NOT NULL,"
+                     " variant INTEGER NOT NULL, html BLOB NOT NULL,"
+                     " PRIMARY KEY (patient_id, version, variant)) STRICT, WITHOUT ROWID;"
+                     "INSERT INTO document VALUES ('p1', 1, 'p1', '2026-11-23T03:00:00.000Z', '1-a',"
+                     " CAST('<Bundle/>' AS BLOB), CAST('{\"v\":1}' AS BLOB));"
+                     "INSERT INTO document_current VALUES ('p1', 1);"
+                     "INSERT INTO document_page VALUES ('p1', 1, 0, CAST('<p/>' AS BLOB));"
+                     "PRAGMA user_version = 3",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    assert_int_equal(sqlite3_close(db), SQLITE_OK);
+    f->s = open_store(f);
+    db = srv__store_sqlite_db(f->s);
+    assert_int_equal(pragma_int(db, "PRAGMA user_version"), 4);
+    assert_int_equal(pragma_int(db, "SELECT count(*) FROM sqlite_schema WHERE name = 'document_page'"), 0);
+    expect_document(f->s, "p1", 0, 1, "p1", "{\"v\":1}", 7, "1-a");
+    put_document1(f->s, "p1", "p1", "{\"v\":2}", 7, "2-b", 2);
+    expect_document(f->s, "p1", 0, 2, "p1", "{\"v\":2}", 7, "2-b");
+    expect_document(f->s, "p1", 1, 1, "p1", "{\"v\":1}", 7, "1-a");
+    assert_int_equal(pragma_int(db, "SELECT json_size FROM document WHERE version = 2"), 7);
 }
 
 static void test_store_sqlite__schema_1_is_upgraded(void **state)
@@ -1198,11 +1195,12 @@ static void test_store_sqlite__schema_1_is_upgraded(void **state)
     close_store(f);
     sqlite3 *db;
     assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(db, "DROP TABLE document_page; DROP TABLE member; PRAGMA user_version = 1", NULL, NULL,
+    assert_int_equal(sqlite3_exec(db, "ALTER TABLE document DROP COLUMN json_size; DROP TABLE member;"
+                                  " PRAGMA user_version = 1", NULL, NULL,
                                   NULL), SQLITE_OK);
     assert_int_equal(sqlite3_close(db), SQLITE_OK);
     f->s = open_store(f);
-    assert_int_equal(pragma_int(srv__store_sqlite_db(f->s), "PRAGMA user_version"), 3);
+    assert_int_equal(pragma_int(srv__store_sqlite_db(f->s), "PRAGMA user_version"), 4);
     expect_resource(f->s, "Patient", "p1", 0, 1, "{}");
     char *pids[1];
     size_t n = 9;
@@ -1230,7 +1228,7 @@ static void crash_child(const char *path, int kill_mid_txn)
         uint64_t v;
         if (srv_store_begin(s, &t) || srv_txn_put(t, "Patient", id, UINT64_MAX, json, strlen(json), &v) ||
             srv_txn_set_identifiers(t, "Patient", id, sys, val, 1) ||
-            srv_txn_put_document(t, id, id, json, strlen(json), json, strlen(json), "\"e\"", &v) ||
+            srv_txn_put_document(t, id, id, json, strlen(json), "\"e\"", &v) ||
             srv_txn_commit(t))
             _exit(11);
     }
@@ -1261,7 +1259,7 @@ static void expect_crash_survivors(fx *f)
         expect_resource(f->s, "Patient", id, 0, 1, json);
         assert_int_equal(find_count(f->s, "Patient", BSN, value, found, sizeof found), 1);
         assert_string_equal(found, id);
-        expect_document(f->s, id, 0, 1, id, json, strlen(json), json, strlen(json), "\"e\"");
+        expect_document(f->s, id, 0, 1, id, json, strlen(json), "\"e\"");
     }
 }
 
@@ -1305,7 +1303,7 @@ int main(void)
         T(test_store_sqlite__read_notfound),
         T(test_store_sqlite__put_keeps_large_body_byte_for_byte),
         T(test_store_sqlite__last_modified_is_one_instant_per_transaction),
-        T(test_store_sqlite__document_parts_load_what_is_asked),
+        T(test_store_sqlite__document_is_stored_deflated),
         T(test_store_sqlite__parts_commit_together_and_undo_alone),
         T(test_store_sqlite__upkeep_on_another_handle),
         T(test_store_sqlite__transaction_reads_its_own_writes),
@@ -1336,7 +1334,7 @@ int main(void)
         T(test_store_sqlite__members_must_exist_at_commit),
         T(test_store_sqlite__txn_sees_versions_and_time),
         T(test_store_sqlite__schema_1_is_upgraded),
-        T(test_store_sqlite__pages_belong_to_a_document_version),
+        T(test_store_sqlite__schema_3_documents_still_read),
         T(test_store_sqlite__is_empty_until_the_first_commit),
         T(test_store_sqlite__commits_survive_exit_without_close),
         T(test_store_sqlite__kill_inside_transaction_loses_only_it),
