@@ -5,6 +5,7 @@
  * flight finish, the store closes.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -167,6 +168,11 @@ int main(int argc, char **argv)
     sigaddset(&stop, SIGINT);
     pthread_sigmask(SIG_BLOCK, &stop, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* One malloc arena: cached documents are made on one thread and dropped on
+     * another, and glibc's per-thread arenas then keep the freed space apart —
+     * the resident size grew from 57 to 97 MB within 15 s of random reads,
+     * and stays at 59 MB with one arena (no measurable CPU cost). */
+    mallopt(M_ARENA_MAX, 1);
 
     srv_server s = {.cfg = &cfg};
     char err[600] = "";

@@ -11,8 +11,8 @@
 #     and reads with many patients in the store (bench_scale.sh): S seconds per measurement
 #     (default 10); --sizes/--million/--no-scale choose the store sizes
 #   --build DIR: the Release tree (default build-bench); --work DIR: scratch space for the
-#     stores (default under ${TMPDIR:-/tmp}; the 100,000-patient store takes about 11 GB,
-#     1,000,000 about 110 GB)
+#     stores (default under ${TMPDIR:-/tmp}; the 100,000-patient store takes about 4 GB,
+#     1,000,000 about 40 GB)
 # Needs nginx for the read comparison: tests/bench/deps.sh installs it when missing.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
