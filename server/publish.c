@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <openssl/evp.h>
 #include <openssl/rand.h>
@@ -40,12 +41,22 @@ static _Thread_local srv_pub_group *current_group;
 
 static int group_keep_docs(srv_pub *p);
 
+/* A UUID version 7 (RFC 9562): the millisecond, then 74 random bits. Ids
+ * made one after another sort one after another, so the store's indexes
+ * keyed by id (resource, current, member, identifier) grow at their end
+ * instead of at a random leaf each: at 100,000 patients random (version 4)
+ * ids made every insert dirty its own page, and loading slowed from 537 to
+ * 280 patients/s. The creation time it shows is already in meta.lastUpdated. */
 const char *srv_new_id(fhir_arena *a)
 {
     unsigned char b[16];
-    if (RAND_bytes(b, sizeof b) != 1)
+    struct timespec now;
+    if (RAND_bytes(b + 6, sizeof b - 6) != 1 || clock_gettime(CLOCK_REALTIME, &now) != 0)
         return NULL;
-    b[6] = (unsigned char)((b[6] & 0x0F) | 0x40);
+    uint64_t ms = (uint64_t)now.tv_sec * 1000u + (uint64_t)now.tv_nsec / 1000000u;
+    for (int i = 0; i < 6; i++)
+        b[i] = (unsigned char)(ms >> (40 - 8 * i));
+    b[6] = (unsigned char)((b[6] & 0x0F) | 0x70);
     b[8] = (unsigned char)((b[8] & 0x3F) | 0x80);
     return fhir_arena_printf(a, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
                              b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10],

@@ -92,7 +92,7 @@ int srv_pub_group_commit(srv_pub_group *g, srv_doc_cache *cache);
 int srv_transaction_run(srv_request *r, fhir_node *bundle, int prefer, fhir_outcome *o,
                         fhir_node **response);
 
-/* A new random id (UUID v4 form) in the arena. */
+/* A new id in the arena: a UUID version 7, time-ordered (publish.c says why). */
 const char *srv_new_id(fhir_arena *a);
 
 #endif
