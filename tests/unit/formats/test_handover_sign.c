@@ -19,6 +19,7 @@
 #include <openssl/x509.h>
 
 #include "test_support.h"
+#include "../test_certs.h"
 #include "handover_internal.h"
 #include "handover_sign.h"
 
@@ -38,35 +39,6 @@ typedef struct signer {
 } signer;
 
 static signer ec, rsa, other, rsa_small, ec384;
-
-static X509 *self_signed(EVP_PKEY *key, const char *org, const char *cn, long serial)
-{
-    X509 *x = X509_new();
-    assert_non_null(x);
-    X509_set_version(x, 2);
-    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
-    X509_gmtime_adj(X509_getm_notBefore(x), 0);
-    X509_gmtime_adj(X509_getm_notAfter(x), 30L * 86400);
-    X509_set_pubkey(x, key);
-    X509_NAME *name = X509_get_subject_name(x);
-    X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8, (const unsigned char *)org, -1, -1, 0);
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
-    X509_set_issuer_name(x, name);
-    assert_true(X509_sign(x, key, EVP_sha256()) > 0);
-    return x;
-}
-
-static char *to_pem(X509 *x)
-{
-    BIO *b = BIO_new(BIO_s_mem());
-    assert_true(PEM_write_bio_X509(b, x) == 1);
-    char *data;
-    long n = BIO_get_mem_data(b, &data);
-    char *out = strndup(data, (size_t)n);
-    BIO_free(b);
-    assert_non_null(out);
-    return out;
-}
 
 static void make_signer(signer *s, EVP_PKEY *key, const char *org, const char *cn, long serial)
 {
