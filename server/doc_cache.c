@@ -5,10 +5,10 @@
  * MHD response made once (headers included); every read of that version
  * queues the same response, so the read path neither parses, builds nor
  * serialises, and does not copy the body. A writer puts the JSON it stored;
- * a reader puts the form it made on a miss. A hash table of chains finds the patient; a list
- * in least-recently-used order picks whom to drop when full: past the number
- * of entries or the bytes of their bodies (memory must not grow with the
- * number of patients in the store).
+ * a reader puts the form it made on a miss. A hash table of chains finds
+ * the patient; a list in least-recently-used order picks whom to drop when
+ * full: past the number of entries or the bytes of their bodies (memory
+ * must not grow with the number of patients in the store).
  *
  * Responses are queued while the lock is held: queueing takes MHD's own
  * reference, so an entry dropped right after cannot free a response that a
