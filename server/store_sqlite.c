@@ -38,9 +38,9 @@
  * (schema 2 added `member`, schema 3 `document_page`, schema 4 `json_size`
  * and dropped `document_page`; older databases are upgraded when opened)
  * A document is kept once, as JSON deflated by zlib (json_size: its length
- * inflated): about a fifth of its bytes, so a million patients fit on one
- * disk and in the page cache. Its XML and pages are made from it when read
- * (the server). Rows written before schema 4 keep json as is (json_size 0)
+ * inflated): about a quarter of its bytes, so a million patients' documents
+ * (8 GB) stay in the page cache. Its XML and pages are made from it when
+ * read (the server). Rows written before schema 4 keep json as is (json_size 0)
  * and their XML, which is no longer read; newer rows store an empty xml.
  * Bodies are BLOBs (stored and returned byte for byte); keys are TEXT bound
  * with explicit lengths. last_modified is one UTC instant with milliseconds,
