@@ -109,16 +109,16 @@ enum MHD_Result srv_doc_not_modified(srv_request *r, const char *etag)
     return srv_queue(r, MHD_HTTP_NOT_MODIFIED, resp);
 }
 
-enum MHD_Result srv_send_document(srv_request *r, const srv_version *doc)
+enum MHD_Result srv_send_document(srv_request *r, const srv_version *doc, const char *made,
+                                  size_t len)
 {
     srv_doc_form form = srv_doc_form_of(r);
     char etag[96];
     srv_doc_form_etag(doc, form, etag);
     if (srv_if_none_match(r, etag))
         return srv_doc_not_modified(r, etag);
-    const char *bytes;
-    size_t len;
-    int rc = srv_doc_form_make(r->a, doc, form, r->srv->cfg->review_days, &bytes, &len);
+    const char *bytes = made;
+    int rc = made ? 0 : srv_doc_form_make(r->a, doc, form, r->srv->cfg->review_days, &bytes, &len);
     if (rc == FHIR_E_NOMEM)
         return srv_queue(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL);
     if (rc) {

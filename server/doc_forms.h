@@ -42,7 +42,9 @@ struct MHD_Response *srv_doc_form_response(const srv_version *doc, srv_doc_form 
 enum MHD_Result srv_doc_not_modified(srv_request *r, const char *etag);
 
 /* Answers a stored document version in the request's form (200, or 304
- * for If-None-Match), without the cache. */
-enum MHD_Result srv_send_document(srv_request *r, const srv_version *doc);
+ * for If-None-Match), without the cache: with `made` (len bytes) when the
+ * caller already made that form, else making it here (NULL). */
+enum MHD_Result srv_send_document(srv_request *r, const srv_version *doc, const char *made,
+                                  size_t len);
 
 #endif

@@ -31,15 +31,17 @@ enum MHD_Result srv_answer_document(srv_request *r, const char *patient_id)
     if (rc)
         return srv_fail_store(r, rc);
     srv_doc_form form = srv_doc_form_of(r);
-    const char *bytes;
-    size_t len;
+    const char *bytes = NULL;
+    size_t len = 0;
     if (srv_doc_form_make(r->a, &doc, form, r->srv->cfg->review_days, &bytes, &len) == 0)
         srv_doc_cache_put_read(cache, generation, patient_id, &doc, form, bytes, len);
-    /* the response just cached (or a newer one), else one made here */
+    else
+        bytes = NULL; /* srv_send_document makes it again and says what failed */
+    /* the response just cached (or a newer one), else the form made here */
     if (!srv_doc_cache_answer(cache, r, patient_id, &ret)) {
         r->audit.entity = fhir_arena_printf(r->a, "Bundle/%s/_history/%llu", patient_id,
                                             (unsigned long long)doc.version);
-        ret = srv_send_document(r, &doc);
+        ret = srv_send_document(r, &doc, bytes, len);
     }
     srv_version_free(&doc);
     return ret;

@@ -35,7 +35,7 @@ static enum MHD_Result read_worker(srv_request *r, uint64_t vid)
         rc = srv_store_document(st, id, vid, &v);
         if (rc)
             return srv_fail_store(r, rc);
-        enum MHD_Result ret = srv_send_document(r, &v);
+        enum MHD_Result ret = srv_send_document(r, &v, NULL, 0);
         srv_version_free(&v);
         return ret;
     }

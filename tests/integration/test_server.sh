@@ -1069,9 +1069,15 @@ a_pv=$(version Patient "$A_PID")
 a_etag_json=$(docetag "$A_PID")
 a_etag_xml=$(docetag "$A_PID" xml)
 b_etag_json=$(docetag "$B_PID")
+aux_get "/fhir/Patient/$A_PID/\$handover?_format=xml"
+cp "$AUXB" "$tmp/a-before.xml"
+aux_get "/fhir/Patient/$A_PID/\$handover?_format=html"
+cp "$AUXB" "$tmp/a-before.html"
+cp "$AUXH" "$tmp/a-before.hdr"
 nacked=$(wc -l < "$tmp/acked")
 check_stop "before the restart"
-start_server --max-body "$maxbody" --demo || bail "handoverd did not start again"
+# without the document cache: every read makes its form from the stored JSON
+start_server --max-body "$maxbody" --demo --cache-mb 0 || bail "handoverd did not start again"
 begin "restart with --demo on a filled store: no demo patients loaded"
 LAST=log; code=-; B=/dev/null; H=/dev/null
 that "no 'event=demo patients=0' in the log" grep -q 'event=demo patients=0' "$LOG"
@@ -1099,6 +1105,16 @@ end
 req hap GET "/fhir/Patient/\$handover?identifier=$bsn_sys|$A_BSN" -H "If-None-Match: $a_etag_json"
 begin "after the restart \$handover with the old ETag: 304"
 st 304
+end
+begin "after the restart, without a cache, \$handover XML and page are the same bytes as before"
+LAST="handover"; code=-; B=/dev/null; H=/dev/null
+aux_get "/fhir/Patient/$A_PID/\$handover?_format=xml"
+cmp -s "$AUXB" "$tmp/a-before.xml" || bad "the XML differs ($AUXCODE)"
+aux_get "/fhir/Patient/$A_PID/\$handover?_format=html"
+variant() { tr -d '\r' < "$1" | sed -n 's/^[Ee][Tt][Aa][Gg]: .*-html-\([a-z]*\)"$/\1/p'; }
+if [ "$(variant "$AUXH")" = "$(variant "$tmp/a-before.hdr")" ]; then # not past 8:00 or 17:00
+  cmp -s "$AUXB" "$tmp/a-before.html" || bad "the page differs ($AUXCODE)"
+fi
 end
 all_ok=1
 for f in "$fx"/valid/*.json; do
