@@ -393,7 +393,7 @@ begin "\$handover with Accept: application/fhir+xml: XML"
 st 200; isxml; hre ETag '-xml"$'
 end
 req hap GET "/fhir/Patient/$A_PID/\$handover?_format=html"
-begin "\$handover?_format=html: the readable page (made at write), its own ETag, CSP, no-store"
+begin "\$handover?_format=html: the readable page (made from the stored document), its own ETag, CSP, no-store"
 st 200; hre Content-Type '^text/html'
 hre ETag '^"[0-9]+-[0-9a-f]{16}-html-(office|anw)"$'
 hre Content-Security-Policy "default-src 'none'"
